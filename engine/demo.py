@@ -1,0 +1,138 @@
+"""Demo data: departments, one user per role, the shipped procedures, dossiers in every state.
+
+Dossiers are made through the real services at past times, so their history, due dates and
+outcomes are what the application would have recorded.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bpmn.catalog import load_catalog
+
+from .models import Department, Procedure, User, WorkItem
+from .services import dossiers, queue
+from .services.procedures import install_procedure
+from .services.users import create_user, ensure_roles
+
+DEMO_PASSWORD = "motcua@2026"
+
+
+@dataclass(frozen=True)
+class DemoUser:
+    username: str
+    full_name: str
+    roles: tuple[str, ...]
+    department: str | None
+
+
+DEMO_USERS = (
+    DemoUser("motcua", "Nguyễn Thị Một Cửa", ("one_stop",), "van_phong"),
+    DemoUser("chuyenvien", "Trần Văn Chuyên", ("specialist",), "dau_tu"),
+    DemoUser("truongphong", "Lê Thị Trưởng", ("head",), "dau_tu"),
+    DemoUser("lanhdao", "Phạm Văn Lãnh", ("leader",), None),
+    DemoUser("chatluong", "Hoàng Thị Chất", ("quality",), "van_phong"),
+    DemoUser("danhgia", "Vũ Văn Đánh", ("auditor",), None),
+    DemoUser("quantri", "Đỗ Văn Quản", ("admin",), "van_phong"),
+    DemoUser("cv.thuongmai", "Bùi Thị Thương", ("specialist",), "thuong_mai"),
+    DemoUser("tp.thuongmai", "Đặng Văn Mại", ("head",), "thuong_mai"),
+    DemoUser("cv.laodong", "Ngô Thị Lao", ("specialist",), "lao_dong"),
+    DemoUser("tp.laodong", "Dương Văn Động", ("head",), "lao_dong"),
+    DemoUser("cv.xaydung", "Lý Thị Xây", ("specialist",), "xay_dung"),
+    DemoUser("tp.xaydung", "Mai Văn Dựng", ("head",), "xay_dung"),
+    DemoUser("cv.moitruong", "Trịnh Thị Môi", ("specialist",), "tai_nguyen_moi_truong"),
+    DemoUser("tp.moitruong", "Tạ Văn Trường", ("head",), "tai_nguyen_moi_truong"),
+)
+
+# Outcomes in order from hand-over; each prefix leaves a dossier in another state.
+HAPPY_PATH = ("handed_over", "approve", "agree", "sign", "returned")
+SUPPLEMENT_PATH = ("handed_over", "supplement")
+REFUSAL_PATH = ("handed_over", "refuse", "agree", "sign", "returned")
+
+
+def install_library(session: Session, now: datetime) -> int:
+    """Departments and procedures from the shipped catalog; existing ones are left alone."""
+    catalog = load_catalog()
+    known = set(session.execute(select(Department.code)).scalars())
+    for dept in catalog["departments"]:
+        if dept["code"] not in known:
+            session.add(Department(code=dept["code"], name=dept["name"], name_en=dept["name_en"]))
+    session.flush()
+    existing = set(session.execute(select(Procedure.code)).scalars())
+    added = 0
+    for entry in catalog["procedures"]:
+        if entry["code"] not in existing:
+            install_procedure(session, None, now, entry=entry, bpmn_xml=entry["bpmn_xml"])
+            added += 1
+    return added
+
+
+def load_demo(session: Session, now: datetime) -> list[DemoUser]:
+    ensure_roles(session)
+    install_library(session, now)
+    users = {}
+    for demo in DEMO_USERS:
+        users[demo.username] = session.execute(
+            select(User).where(User.username == demo.username)).scalar_one_or_none() or create_user(
+            session, None, now, username=demo.username, full_name=demo.full_name,
+            password=DEMO_PASSWORD, roles=list(demo.roles), department_code=demo.department)
+    _demo_dossiers(session, users, now)
+    return list(DEMO_USERS)
+
+
+def _demo_dossiers(session: Session, users: dict[str, User], now: datetime) -> None:
+    plans = [  # (procedure, days ago received, outcomes done, applicant[, hours between steps])
+        ("BQL.DT.01", 0, (), "Công ty TNHH Sao Biển"),
+        ("BQL.DT.01", 1, HAPPY_PATH[:1], "Công ty CP Thép Cửa Cấm"),
+        ("BQL.DT.01", 2, HAPPY_PATH[:1], "Công ty TNHH Điện tử Đình Vũ"),
+        ("BQL.DT.01", 4, SUPPLEMENT_PATH, "Công ty TNHH Logistics Lạch Huyện"),
+        ("BQL.DT.01", 5, HAPPY_PATH[:2], "Công ty CP Năng lượng Tràng Duệ"),
+        ("BQL.DT.01", 6, HAPPY_PATH[:3], "Công ty TNHH Cơ khí An Dương"),
+        ("BQL.DT.01", 7, HAPPY_PATH[:4], "Công ty TNHH May mặc Nam Đình Vũ"),
+        ("BQL.DT.01", 9, HAPPY_PATH, "Công ty CP Dược phẩm Hải Âu"),
+        ("BQL.DT.01", 40, HAPPY_PATH[:1], "Công ty TNHH Bao bì Tân Tiến"),
+        ("BQL.TM.01", 12, REFUSAL_PATH, "Global Trading Pte. Ltd."),
+        ("BQL.TM.01", 3, HAPPY_PATH[:1], "Kobe Machinery Co., Ltd."),
+        ("BQL.LD.03", 20, HAPPY_PATH, "Kim Min-jun (Hàn Quốc)"),
+        ("BQL.LD.03", 35, HAPPY_PATH, "John Smith (Vương quốc Anh)", 120),
+        ("BQL.TM.01", 25, HAPPY_PATH, "Siam Export Co., Ltd.", "due"),
+        ("BQL.XD.01", 10, HAPPY_PATH[:2], "Công ty CP Xây dựng Bạch Đằng"),
+        ("BQL.MT.01", 8, HAPPY_PATH[:1], "Công ty TNHH Môi trường Xanh"),
+    ]
+    for index, (code, days_ago, outcomes, applicant, *gap) in enumerate(plans):
+        received_at = (now - timedelta(days=days_ago)).replace(hour=2 + index % 6, minute=15)
+        if received_at > now:
+            received_at = now - timedelta(minutes=5)
+        dossier = dossiers.receive(
+            session, users["motcua"], received_at, procedure_code=code, channel="counter",
+            applicant={"name": applicant, "kind": "organisation", "phone": "0225 3 842 000",
+                       "address": "Khu kinh tế Đình Vũ - Cát Hải, Hải Phòng"})
+        at = received_at
+        for step, outcome in enumerate(outcomes, start=1):
+            at = min(_step_time(dossier, received_at, at, step, len(outcomes), gap), now)
+            item = session.execute(select(WorkItem).where(
+                WorkItem.dossier_id == dossier.id)).scalars().first()
+            actor = _who(users, item, session)
+            queue.claim(session, actor, at, item.id)
+            dossiers.complete_task(session, actor, at, item.id, outcome=outcome,
+                                   note="Dữ liệu minh hoạ / demo")
+
+
+def _step_time(dossier, received_at: datetime, previous: datetime, step: int, steps: int,
+               gap: list) -> datetime:
+    """20 hours between steps by default; N hours if given; "due" returns on the due date."""
+    if gap == ["due"]:
+        on_due = datetime.combine(dossier.due_date, datetime.min.time(), received_at.tzinfo)
+        return received_at + (on_due + timedelta(hours=3) - received_at) * step / steps
+    return previous + timedelta(hours=gap[0] if gap else 20)
+
+
+def _who(users: dict[str, User], item: WorkItem, session: Session) -> User:
+    for user in users.values():
+        if item.role in user.roles and (item.department_id is None
+                                        or item.department_id == user.department_id):
+            return user
+    raise LookupError(f"no demo user for role {item.role}")

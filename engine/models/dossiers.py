@@ -1,0 +1,91 @@
+"""Dossiers, their open work items and waiting timers, and the daily code sequence."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..db import Base, UTCDateTime
+from .procedures import Procedure, ProcessVersion
+
+
+class Dossier(Base):
+    __tablename__ = "dossier"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(60), unique=True)
+    procedure_id: Mapped[int] = mapped_column(ForeignKey("procedure.id"), index=True)
+    process_version_id: Mapped[int] = mapped_column(ForeignKey("process_version.id"))
+    applicant_name: Mapped[str] = mapped_column(String(300))
+    applicant_kind: Mapped[str] = mapped_column(String(20), default="person")
+    applicant_id_number: Mapped[str] = mapped_column(String(40), default="")
+    applicant_address: Mapped[str] = mapped_column(String(400), default="")
+    applicant_phone: Mapped[str] = mapped_column(String(40), default="")
+    applicant_email: Mapped[str] = mapped_column(String(200), default="")
+    channel: Mapped[str] = mapped_column(String(20), default="counter")
+    status: Mapped[str] = mapped_column(String(30), index=True)
+    decision: Mapped[str | None] = mapped_column(String(20))
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    received_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    due_date: Mapped[date] = mapped_column(Date, index=True)
+    appointment_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
+    outcome: Mapped[str | None] = mapped_column(String(20))  # early / on_time / late
+    data: Mapped[dict] = mapped_column(JSON, default=dict)
+    workflow_state: Mapped[str] = mapped_column(Text, deferred=True)
+    version: Mapped[int] = mapped_column(Integer)
+
+    procedure: Mapped[Procedure] = relationship(lazy="joined")
+    process_version: Mapped[ProcessVersion] = relationship(lazy="select")
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class DossierSequence(Base):
+    """Last sequence number used per receipt day: codes restart daily and never repeat."""
+    __tablename__ = "dossier_sequence"
+    day: Mapped[str] = mapped_column(String(8), primary_key=True)  # YYMMDD
+    last: Mapped[int] = mapped_column(Integer)
+
+
+class WorkItem(Base):
+    """One row per open human task; the work queue reads only this table."""
+    __tablename__ = "work_item"
+    __table_args__ = (
+        UniqueConstraint("dossier_id", "task_id"),
+        Index("ix_work_item_queue", "role", "department_id", "assignee_id", "due_at"),
+        Index("ix_work_item_assignee", "assignee_id", "due_at"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossier.id", ondelete="CASCADE"))
+    task_id: Mapped[str] = mapped_column(String(40))
+    step_id: Mapped[str] = mapped_column(String(100))
+    step_name: Mapped[str] = mapped_column(String(300))
+    step_name_en: Mapped[str] = mapped_column(String(300), default="")
+    action: Mapped[str | None] = mapped_column(String(20))
+    role: Mapped[str] = mapped_column(String(30))
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"))
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Copied from the dossier so a queue page needs no join.
+    dossier_code: Mapped[str] = mapped_column(String(60))
+    applicant_name: Mapped[str] = mapped_column(String(300))
+    procedure_id: Mapped[int] = mapped_column(ForeignKey("procedure.id"))
+    dossier_due_date: Mapped[date] = mapped_column(Date)
+
+
+class Timer(Base):
+    """One row per waiting timer; the scheduler selects only rows that are due."""
+    __tablename__ = "timer"
+    __table_args__ = (UniqueConstraint("dossier_id", "task_id"),
+                      Index("ix_timer_due", "fired_at", "fire_at"))
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossier.id", ondelete="CASCADE"))
+    task_id: Mapped[str] = mapped_column(String(40))
+    element_id: Mapped[str] = mapped_column(String(100))
+    fire_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    fired_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    dossier: Mapped[Dossier] = relationship(lazy="select")

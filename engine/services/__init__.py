@@ -1,0 +1,1 @@
+"""Use cases. Each takes `session`, `actor` and `now`, and never commits: the caller does."""

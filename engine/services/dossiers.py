@@ -1,0 +1,117 @@
+"""Receive a dossier and move it through its procedure, one transaction per action."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from bpmn.problems import ScriptRefused, WorkflowError
+from bpmn.runtime import Run
+
+from .. import audit
+from ..calendar import VN_TZ
+from ..codes import next_dossier_code
+from ..deadlines import business_calendar
+from ..errors import Conflict, DomainError, Forbidden, InvalidInput
+from ..models import Dossier, User, WorkItem
+from .access import check_may_act
+from .procedures import diagram_for, procedure_by_code, published_version
+from .sync import apply_run, dossier_status, sync_rows
+
+DEFAULT_AGENCY_CODE = "000.00.31.H26"
+CHANNELS = ("counter", "post", "online")
+APPLICANT_KINDS = ("person", "organisation")
+# The proposal of the step that decides, as the dossier's decision.
+DECISIONS = {"approve": "approve", "refuse": "refuse"}
+
+
+def receive(session: Session, actor: User, now: datetime, *, procedure_code: str,
+            applicant: dict[str, str], channel: str = "counter", data: dict | None = None,
+            agency_code: str = DEFAULT_AGENCY_CODE) -> Dossier:
+    if not actor.has_role("one_stop"):
+        raise Forbidden("only a one-stop officer receives dossiers")
+    if channel not in CHANNELS:
+        raise InvalidInput(f"unknown channel {channel!r}", {"channel": list(CHANNELS)})
+    if not (applicant.get("name") or "").strip():
+        raise InvalidInput("the applicant's name is required", {"applicant.name": "required"})
+    procedure = procedure_by_code(session, procedure_code)
+    version = published_version(session, procedure)
+    diagram = diagram_for(version)
+    calendar = business_calendar(session)
+    due = calendar.due(now, procedure.legal_days, calendar_days=procedure.calendar_days)
+    code = next_dossier_code(session, agency_code, now.astimezone(VN_TZ).date())
+    run = _engine(lambda: Run.start(diagram, {"dossier_code": code, "channel": channel}))
+    receive_task = next((t for t in run.open_tasks() if t.step.action == "receive"), None)
+    if receive_task is not None:
+        _engine(lambda: run.complete(receive_task.task_id,
+                                     {"outcome": "done", "received_by": actor.username}))
+    dossier = Dossier(
+        code=code, procedure=procedure, process_version=version,
+        applicant_name=applicant["name"].strip(),
+        applicant_kind=applicant.get("kind") or "person",
+        applicant_id_number=applicant.get("id_number", ""),
+        applicant_address=applicant.get("address", ""),
+        applicant_phone=applicant.get("phone", ""), applicant_email=applicant.get("email", ""),
+        channel=channel, status=dossier_status(run), received_at=now, received_by_id=actor.id,
+        due_date=due.date, appointment_at=due.appointment_at, data=dict(data or {}),
+        workflow_state=run.serialize())
+    session.add(dossier)
+    session.flush()
+    sync_rows(session, dossier, run, now, calendar)
+    audit.record(session, at=now, actor=actor, action="receive", dossier=dossier,
+                 step_id=receive_task.step.id if receive_task else "",
+                 process_sha256=version.sha256,
+                 after={"status": dossier.status, "due_date": dossier.due_date.isoformat(),
+                        "channel": channel, "procedure": procedure.code})
+    return dossier
+
+
+def complete_task(session: Session, actor: User, now: datetime, work_item_id: int, *,
+                  outcome: str, note: str = "", data: dict[str, Any] | None = None,
+                  expected_version: int | None = None) -> Dossier:
+    item = session.get(WorkItem, work_item_id)
+    if item is None:
+        raise Conflict("this task is no longer open: it was completed by someone else or the "
+                       "dossier moved on; reload the page")
+    dossier = session.get(Dossier, item.dossier_id)
+    if expected_version is not None and expected_version != dossier.version:
+        raise Conflict(f"dossier {dossier.code} was changed by someone else since you opened "
+                       "it; reload the page and check before acting")
+    check_may_act(actor, item)
+    version = dossier.process_version
+    diagram = diagram_for(version)
+    step = diagram.step(item.step_id)
+    if outcome not in step.outcomes:
+        raise InvalidInput(f"outcome {outcome!r} is not offered at step {step.name}",
+                           {"outcome": list(step.outcomes)})
+    before = {"step": step.id, "status": dossier.status, "assignee": item.assignee_id}
+    payload = {**(data or {}), "outcome": outcome, f"{step.id}_outcome": outcome, "note": note}
+    if step.decides and outcome in DECISIONS:
+        payload["decision"] = dossier.decision = DECISIONS[outcome]
+    run = _engine(lambda: Run.restore(diagram, dossier.workflow_state))
+    _engine(lambda: run.complete(item.task_id, payload))
+    calendar = business_calendar(session)
+    if step.action == "return" or run.is_completed:
+        dossier.finished_at = now
+        dossier.outcome = calendar.classify(now, dossier.due_date)
+    try:
+        apply_run(session, dossier, run, now, calendar)
+    except StaleDataError:
+        raise Conflict(f"dossier {dossier.code} was changed by someone else at the same time; "
+                       "reload the page") from None
+    audit.record(session, at=now, actor=actor, action="complete", dossier=dossier,
+                 step_id=step.id, process_sha256=version.sha256, before=before,
+                 after={"outcome": outcome, "status": dossier.status,
+                        "next": [t.step.id for t in run.open_tasks()]},
+                 reason=note)
+    return dossier
+
+
+def _engine(fn):
+    """Run an engine call; a failing diagram becomes a clear domain error."""
+    try:
+        return fn()
+    except (WorkflowError, ScriptRefused) as exc:
+        raise DomainError(f"the procedure diagram failed: {exc}") from None

@@ -1,0 +1,76 @@
+"""After the engine ran: write the workflow state and rewrite work-item and timer rows.
+
+Rows of tasks still open are kept (with their claim); rows of finished tasks go; new open
+tasks get a row with the due time from their allotment in working hours.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bpmn import vocabulary
+from bpmn.runtime import Run
+
+from ..calendar import BusinessCalendar
+from ..models import Dossier, Timer, WorkItem
+
+
+def dossier_status(run: Run) -> str:
+    if run.is_completed:
+        return "returned"
+    if any(t.step.action == "supplement" for t in run.open_tasks()):
+        return "awaiting_supplement"
+    return "in_progress"
+
+
+def apply_run(session: Session, dossier: Dossier, run: Run, now: datetime,
+              calendar: BusinessCalendar) -> None:
+    dossier.workflow_state = run.serialize()
+    dossier.status = dossier_status(run)
+    session.flush()  # the version check happens here, before any other row is touched
+    sync_rows(session, dossier, run, now, calendar)
+
+
+def sync_rows(session: Session, dossier: Dossier, run: Run, now: datetime,
+              calendar: BusinessCalendar) -> None:
+    _sync_work_items(session, dossier, run, now, calendar)
+    _sync_timers(session, dossier, run)
+
+
+def _sync_work_items(session: Session, dossier: Dossier, run: Run, now: datetime,
+                     calendar: BusinessCalendar) -> None:
+    existing = {w.task_id: w for w in session.execute(
+        select(WorkItem).where(WorkItem.dossier_id == dossier.id)).scalars()}
+    open_tasks = {t.task_id: t for t in run.open_tasks()}
+    for task_id, item in existing.items():
+        if task_id not in open_tasks:
+            session.delete(item)
+    for task_id, task in open_tasks.items():
+        if task_id in existing:
+            continue
+        step = task.step
+        session.add(WorkItem(
+            dossier_id=dossier.id, task_id=task_id, step_id=step.id, step_name=step.name,
+            step_name_en=step.name_en, action=step.action, role=step.role,
+            department_id=(dossier.procedure.department_id
+                           if step.role in vocabulary.DEPARTMENT_ROLES else None),
+            created_at=now,
+            due_at=(calendar.add_working_time(now, step.allotment)
+                    if step.allotment and step.action != "supplement" else None),
+            dossier_code=dossier.code, applicant_name=dossier.applicant_name,
+            procedure_id=dossier.procedure_id, dossier_due_date=dossier.due_date))
+
+
+def _sync_timers(session: Session, dossier: Dossier, run: Run) -> None:
+    existing = {t.task_id: t for t in session.execute(
+        select(Timer).where(Timer.dossier_id == dossier.id, Timer.fired_at.is_(None))).scalars()}
+    waiting = {t.task_id: t for t in run.timers()}
+    for task_id, row in existing.items():
+        if task_id not in waiting:
+            session.delete(row)
+    for task_id, timer in waiting.items():
+        if task_id not in existing:
+            session.add(Timer(dossier_id=dossier.id, task_id=task_id,
+                              element_id=timer.element_id, fire_at=timer.fire_at))
