@@ -87,7 +87,7 @@ class Run:
 
     def refresh_timers(self) -> None:
         """Fire every timer whose time has come (SpiffWorkflow compares with the real clock)."""
-        self._guard(self._wf.refresh_waiting_tasks)
+        self._guard(self._wf.refresh_timers)
         self._engine_steps()
 
     def timers(self) -> list[WaitingTimer]:
@@ -113,7 +113,7 @@ class Run:
 
     def _engine_steps(self) -> None:
         self._guard(self._wf.do_engine_steps)
-        self._wf.refresh_waiting_tasks()  # evaluates new timers so their fire time is known
+        self._wf.refresh_timers()  # evaluates new timers so their fire time is known
 
     @staticmethod
     def _guard(fn: Callable[[], Any]) -> None:

@@ -1,0 +1,45 @@
+"""The Flask application: `create_app(config)` builds it; nothing is built at import time."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from flask import Flask, redirect, url_for
+from flask_login import current_user
+
+from . import database, formatting, i18n, security
+
+
+def create_app(config: dict | None = None) -> Flask:
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.from_mapping(
+        SECRET_KEY=os.environ.get("MOTCUA_SECRET_KEY", "dev-only-change-me"),
+        DATABASE_URL=os.environ.get(
+            "MOTCUA_DATABASE_URL", f"sqlite:///{Path(app.instance_path) / 'motcua.sqlite3'}"),
+        AGENCY_CODE=os.environ.get("MOTCUA_AGENCY_CODE", "000.00.31.H26"),
+        AGENCY_NAME="Ban Quản lý Khu kinh tế",
+        MAX_CONTENT_LENGTH=20 * 1024 * 1024,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+    )
+    if config:
+        app.config.from_mapping(config)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+
+    database.init_app(app)
+    security.init_app(app)
+    i18n.init_app(app)
+    formatting.init_app(app)
+
+    from .auth import bp as auth_bp
+    from .officer import bp as officer_bp
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(officer_bp)
+
+    @app.get("/")
+    def index():
+        if not current_user.is_authenticated:
+            return redirect(url_for("auth.login"))
+        return redirect(url_for("officer.queue"))
+
+    return app

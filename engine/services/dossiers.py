@@ -4,7 +4,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy.orm import Session
+from sqlalchemy import select
+from sqlalchemy.orm import Session, undefer
 from sqlalchemy.orm.exc import StaleDataError
 
 from bpmn.problems import ScriptRefused, WorkflowError
@@ -75,7 +76,7 @@ def complete_task(session: Session, actor: User, now: datetime, work_item_id: in
     if item is None:
         raise Conflict("this task is no longer open: it was completed by someone else or the "
                        "dossier moved on; reload the page")
-    dossier = session.get(Dossier, item.dossier_id)
+    dossier = locked_dossier(session, item.dossier_id)
     if expected_version is not None and expected_version != dossier.version:
         raise Conflict(f"dossier {dossier.code} was changed by someone else since you opened "
                        "it; reload the page and check before acting")
@@ -91,6 +92,9 @@ def complete_task(session: Session, actor: User, now: datetime, work_item_id: in
     if step.decides and outcome in DECISIONS:
         payload["decision"] = dossier.decision = DECISIONS[outcome]
     run = _engine(lambda: Run.restore(diagram, dossier.workflow_state))
+    if item.task_id not in {t.task_id for t in run.open_tasks()}:
+        raise Conflict(f"this step of dossier {dossier.code} was completed by someone else; "
+                       "reload the page")
     _engine(lambda: run.complete(item.task_id, payload))
     calendar = business_calendar(session)
     if step.action == "return" or run.is_completed:
@@ -107,6 +111,17 @@ def complete_task(session: Session, actor: User, now: datetime, work_item_id: in
                         "next": [t.step.id for t in run.open_tasks()]},
                  reason=note)
     return dossier
+
+
+def locked_dossier(session: Session, dossier_id: int) -> Dossier:
+    """The dossier row, locked until commit, with its version and state read together.
+
+    Concurrent actions on one dossier queue here (PostgreSQL row lock; SQLite serialises
+    writers anyway), so each sees the other's committed result, never a mix of old and new.
+    """
+    return session.execute(
+        select(Dossier).where(Dossier.id == dossier_id).options(undefer(Dossier.workflow_state))
+        .with_for_update(of=Dossier).execution_options(populate_existing=True)).scalar_one()
 
 
 def _engine(fn):

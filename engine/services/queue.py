@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from .. import audit
 from ..errors import Conflict, Forbidden, NotFound
 from ..models import Dossier, User, WorkItem
-from .access import check_may_act
+from .access import check_may_see
 
 TABS = ("mine", "unclaimed")
 
@@ -40,7 +40,7 @@ def queue_counts(session: Session, actor: User) -> dict[str, int]:
 
 def claim(session: Session, actor: User, now: datetime, work_item_id: int) -> WorkItem:
     item = _item(session, work_item_id)
-    check_may_act(actor, item)
+    check_may_see(actor, item)
     if item.assignee_id == actor.id:
         return item
     taken = session.execute(

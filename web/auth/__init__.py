@@ -1,0 +1,39 @@
+"""Log in and out."""
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import login_user, logout_user
+
+from engine import audit
+from engine.clock import now
+from engine.services.users import authenticate
+
+from ..database import db
+from ..security import SessionUser
+
+bp = Blueprint("auth", __name__)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    if request.method == "POST":
+        session = db()
+        user = authenticate(session, request.form.get("username", "").strip(),
+                            request.form.get("password", ""))
+        if user is None:
+            flash(_("Wrong username or password."), "error")
+            return render_template("auth/login.html"), 401
+        login_user(SessionUser(user))
+        audit.record(session, at=now(), actor=user, action="login")
+        session.commit()
+        target = request.args.get("next", "")
+        return redirect(target if target.startswith("/") and not target.startswith("//")
+                        else url_for("index"))
+    return render_template("auth/login.html")
+
+
+@bp.post("/logout")
+def logout():
+    logout_user()
+    return redirect(url_for("auth.login"))

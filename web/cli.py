@@ -1,0 +1,111 @@
+"""The `motcua` command: set up the database, load demo data, serve, manage users, dates."""
+from __future__ import annotations
+
+import sys
+from datetime import date, datetime
+
+import click
+
+from engine.calendar import VN_TZ
+from engine.clock import now
+from engine.db import unit_of_work
+from engine.errors import DomainError
+
+
+def _app():
+    from . import create_app
+    return create_app()
+
+
+def _sessions(app):
+    return app.extensions["motcua.sessions"]
+
+
+@click.group()
+def main() -> None:
+    """motcua: the one-stop shop's workflow application."""
+
+
+@main.command("init-db")
+def init_db() -> None:
+    """Create or upgrade the database schema (Alembic)."""
+    from engine.schema import upgrade
+    app = _app()
+    upgrade(app.extensions["motcua.engine"])
+    click.echo(f"database ready: {app.extensions['motcua.engine'].url.render_as_string()}")
+
+
+@main.command("demo-data")
+def demo_data() -> None:
+    """Load departments, users for every role, the procedures and dossiers in every state."""
+    from engine.demo import DEMO_PASSWORD, load_demo
+    app = _app()
+    with unit_of_work(_sessions(app)) as session:
+        users = load_demo(session, now())
+    click.echo(f"demo data loaded; every demo user's password is {DEMO_PASSWORD}")
+    for user in users:
+        click.echo(f"  {user.username:<14} {', '.join(user.roles):<12} {user.full_name}")
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+def serve(host: str, port: int) -> None:
+    """Serve the web application."""
+    from werkzeug.serving import run_simple
+    app = _app()
+    click.echo(f"motcua is serving on http://{host}:{port}/  (Ctrl+C stops it)")
+    run_simple(host, port, app, threaded=True, use_reloader=False)
+
+
+@main.command("create-user")
+@click.argument("username")
+@click.option("--name", "full_name", required=True, help="Full name")
+@click.option("--role", "roles", multiple=True, required=True,
+              help="one_stop, specialist, head, leader, quality, auditor, admin (repeatable)")
+@click.option("--department", default=None, help="Department code")
+@click.password_option()
+def create_user_command(username, full_name, roles, department, password) -> None:
+    """Create a user."""
+    from engine.services.users import create_user
+    app = _app()
+    try:
+        with unit_of_work(_sessions(app)) as session:
+            create_user(session, None, now(), username=username, full_name=full_name,
+                        password=password, roles=list(roles), department_code=department)
+    except DomainError as exc:
+        raise click.ClickException(exc.message) from None
+    click.echo(f"user {username} created")
+
+
+@main.group()
+def calendar() -> None:
+    """Working-day calendar."""
+
+
+@calendar.command("due")
+@click.argument("received")
+@click.argument("days", type=int)
+@click.option("--calendar-days", is_flag=True, help="The law counts calendar days")
+def calendar_due(received: str, days: int, calendar_days: bool) -> None:
+    """Due date of a period of DAYS from RECEIVED (YYYY-MM-DD or YYYY-MM-DDTHH:MM, local)."""
+    from engine.deadlines import business_calendar
+    try:
+        parsed = datetime.fromisoformat(received)
+    except ValueError:
+        raise click.BadParameter(f"{received!r} is not a date (YYYY-MM-DD[THH:MM])",
+                                 param_hint="RECEIVED") from None
+    if len(received) == 10:  # a bare date: received during office hours that day
+        parsed = datetime.combine(date.fromisoformat(received), datetime.min.time()).replace(hour=9)
+    if days < 1:
+        raise click.BadParameter("must be at least 1", param_hint="DAYS")
+    app = _app()
+    with unit_of_work(_sessions(app)) as session:
+        cal = business_calendar(session)
+    due = cal.due(parsed.replace(tzinfo=parsed.tzinfo or VN_TZ), days, calendar_days=calendar_days)
+    for line in cal.explain(due):
+        click.echo(line)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,75 @@
+"""Template filters: dates as dd/mm/yyyy in Asia/Ho_Chi_Minh, labels in the current language."""
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+
+from flask import Flask
+
+from bpmn.catalog import FIELDS
+from bpmn.vocabulary import OUTCOMES, ROLES
+from engine.calendar import VN_TZ
+
+from .i18n import _locale
+
+STATUS = {
+    "in_progress": ("Đang xử lý", "In progress"),
+    "awaiting_supplement": ("Chờ bổ sung", "Awaiting supplement"),
+    "returned": ("Đã trả kết quả", "Returned"),
+}
+RESULT = {"early": ("Trước hạn", "Early"), "on_time": ("Đúng hạn", "On time"),
+          "late": ("Quá hạn", "Late")}
+DECISION = {"approve": ("Chấp thuận", "Approved"), "refuse": ("Từ chối", "Refused")}
+CHANNEL = {"counter": ("Trực tiếp", "At the counter"), "post": ("Bưu chính", "By post"),
+           "online": ("Trực tuyến", "Online")}
+ACTIONS = {
+    "receive": ("Tiếp nhận hồ sơ", "Received the dossier"),
+    "complete": ("Hoàn thành bước", "Completed a step"),
+    "claim": ("Nhận xử lý", "Claimed"), "release": ("Trả lại hàng chờ", "Released"),
+}
+TABLES = {"status": STATUS, "result": RESULT, "decision": DECISION, "channel": CHANNEL,
+          "action": ACTIONS, "outcome": OUTCOMES, "role": ROLES, "field": FIELDS}
+
+
+def label(code: str | None, table: str) -> str:
+    if code is None:
+        return ""
+    pair = TABLES[table].get(code)
+    return (pair[0] if _locale() == "vi" else pair[1]) if pair else code
+
+
+def bilingual(vi: str, en: str) -> str:
+    return en if _locale() == "en" and en else vi
+
+
+def localdt(value: datetime | None) -> str:
+    if value is None:
+        return ""
+    return value.astimezone(VN_TZ).strftime("%H:%M %d/%m/%Y")
+
+
+def localdate(value: date | datetime | None) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = value.astimezone(VN_TZ).date()
+    return value.strftime("%d/%m/%Y")
+
+
+def urgency(due_at: datetime | None, dossier_due: date | None = None,
+            now: datetime | None = None) -> str:
+    """overdue / soon / ok, for the row colour in a queue."""
+    now = now or datetime.now(timezone.utc)
+    today = now.astimezone(VN_TZ).date()
+    if (dossier_due and dossier_due < today) or (due_at and due_at < now):
+        return "overdue"
+    if due_at and (due_at - now).total_seconds() < 24 * 3600:
+        return "soon"
+    return "ok"
+
+
+def init_app(app: Flask) -> None:
+    app.add_template_filter(localdt)
+    app.add_template_filter(localdate)
+    app.add_template_global(label)
+    app.add_template_global(bilingual)
+    app.add_template_global(urgency)

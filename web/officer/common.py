@@ -1,0 +1,36 @@
+"""What the officer views share: the roles that work dossiers, and turning errors into flashes."""
+from __future__ import annotations
+
+from flask import flash, redirect
+from marshmallow import ValidationError
+
+from bpmn.vocabulary import LANE_ROLES
+from engine.errors import DomainError
+
+from ..database import db
+
+OFFICER_ROLES = LANE_ROLES
+READER_ROLES = (*LANE_ROLES, "quality", "auditor")
+
+
+def act(action, *, success: str, done_url: str, error_url: str):
+    """Run a service call, commit, flash; a domain or input error rolls back and says why."""
+    session = db()
+    try:
+        result = action(session)
+        session.commit()
+    except DomainError as exc:
+        session.rollback()
+        flash(exc.message, "error")
+        return redirect(error_url)
+    except ValidationError as exc:
+        session.rollback()
+        flash(format_errors(exc.messages), "error")
+        return redirect(error_url)
+    flash(success.format(result=result), "success")
+    return redirect(done_url)
+
+
+def format_errors(messages: dict) -> str:
+    return "; ".join(f"{field}: {', '.join(map(str, errs)) if isinstance(errs, list) else errs}"
+                     for field, errs in messages.items())

@@ -1,0 +1,65 @@
+"""Receive a dossier at the counter: fill in, see the appointment date and why, then save."""
+from __future__ import annotations
+
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from marshmallow import ValidationError
+from sqlalchemy import select
+
+from engine.clock import now
+from engine.deadlines import business_calendar
+from engine.errors import DomainError
+from engine.models import Procedure
+from engine.services import dossiers
+
+from ..database import db
+from ..schemas import ApplicantIn, ReceiveIn
+from ..security import actor, roles_required
+from . import bp
+from .common import format_errors
+
+
+@bp.route("/receive", methods=["GET", "POST"])
+@roles_required("one_stop")
+def receive():
+    session = db()
+    procedures = list(session.execute(select(Procedure).order_by(Procedure.code)).scalars())
+    context = {"procedures": procedures, "form": request.form, "preview": None}
+    if request.method == "GET":
+        return render_template("officer/receive.html", **context)
+    try:
+        form = ReceiveIn().load(request.form)
+        applicant = ApplicantIn().load(_prefixed(request.form, "applicant_"))
+    except ValidationError as exc:
+        flash(format_errors(exc.messages), "error")
+        return render_template("officer/receive.html", **context), 422
+    procedure = next((p for p in procedures if p.code == form["procedure_code"]), None)
+    if procedure is None:
+        flash(_("Choose a procedure from the list."), "error")
+        return render_template("officer/receive.html", **context), 422
+    if request.form.get("step") != "save":
+        return render_template("officer/receive.html", **context,
+                               preview=_preview(session, procedure))
+    try:
+        dossier = dossiers.receive(
+            session, actor(), now(), procedure_code=procedure.code, applicant=applicant,
+            channel=form["channel"], data={"note": form["note"],
+                                           "documents": request.form.getlist("documents")},
+            agency_code=current_app.config["AGENCY_CODE"])
+        session.commit()
+    except DomainError as exc:
+        session.rollback()
+        flash(exc.message, "error")
+        return render_template("officer/receive.html", **context), exc.status
+    flash(_("Dossier %(code)s received.", code=dossier.code), "success")
+    return redirect(url_for(".dossier", code=dossier.code))
+
+
+def _preview(session, procedure: Procedure) -> dict:
+    calendar = business_calendar(session)
+    due = calendar.due(now(), procedure.legal_days, calendar_days=procedure.calendar_days)
+    return {"due": due, "lines": calendar.explain(due)[1:]}
+
+
+def _prefixed(form, prefix: str) -> dict:
+    return {key[len(prefix):]: value for key, value in form.items() if key.startswith(prefix)}
