@@ -58,6 +58,48 @@ def serve(host: str, port: int) -> None:
     run_simple(host, port, app, threaded=True, use_reloader=False)
 
 
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--reset", is_flag=True, help="Delete the demo database and start again")
+def demo(host: str, port: int, reset: bool) -> None:
+    """Set up the database with demo data on first run, print the logins, and serve."""
+    from sqlalchemy import func, select
+
+    from engine.demo import DEMO_PASSWORD, DEMO_USERS, load_demo
+    from engine.models import User
+    from engine.schema import upgrade
+    from werkzeug.serving import run_simple
+    app = _app()
+    engine = app.extensions["motcua.engine"]
+    if reset:
+        _reset_sqlite(engine)
+    upgrade(engine)
+    with unit_of_work(_sessions(app)) as session:
+        if session.execute(select(func.count()).select_from(User)).scalar_one() == 0:
+            click.echo("loading demo data (procedures, users, dossiers in every state)...")
+            load_demo(session, now())
+    click.echo(f"\nmotcua demo: http://{host}:{port}/")
+    click.echo(f"log in as any of these users, password {DEMO_PASSWORD}:")
+    for user in DEMO_USERS[:7]:
+        click.echo(f"  {user.username:<12} {', '.join(user.roles):<11} {user.full_name}")
+    click.echo("  (specialists and heads of the other departments: cv.thuongmai, tp.thuongmai, "
+               "cv.laodong, ...)\nCtrl+C stops the server.\n")
+    run_simple(host, port, app, threaded=True, use_reloader=False)
+
+
+def _reset_sqlite(engine) -> None:
+    from pathlib import Path
+    if engine.dialect.name != "sqlite" or not engine.url.database:
+        raise click.ClickException("--reset only deletes an SQLite demo database")
+    path = Path(engine.url.database)
+    if path.exists():
+        click.confirm(f"Delete {path} and every dossier in it?", abort=True)
+        engine.dispose()
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+
+
 @main.command("create-user")
 @click.argument("username")
 @click.option("--name", "full_name", required=True, help="Full name")

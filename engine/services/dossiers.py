@@ -76,11 +76,11 @@ def complete_task(session: Session, actor: User, now: datetime, work_item_id: in
     if item is None:
         raise Conflict("this task is no longer open: it was completed by someone else or the "
                        "dossier moved on; reload the page")
+    check_may_act(actor, item)
     dossier = locked_dossier(session, item.dossier_id)
     if expected_version is not None and expected_version != dossier.version:
         raise Conflict(f"dossier {dossier.code} was changed by someone else since you opened "
                        "it; reload the page and check before acting")
-    check_may_act(actor, item)
     version = dossier.process_version
     diagram = diagram_for(version)
     step = diagram.step(item.step_id)

@@ -27,7 +27,7 @@ APPOINTMENT = re.compile(r"\d{2}:\d{2} \d{2}/\d{2}/\d{4}")
 
 
 class ReceiptPreviewFails(AssertionError):
-    """The receipt preview answered with a server error (see the xfail reason)."""
+    """The receipt preview answered with a server error."""
 
 
 def log_in(page, username: str) -> None:
@@ -96,9 +96,6 @@ def claim_and_complete(page, code: str, outcomes: list[str], outcome: str,
     expect(page.locator(f'[data-testid="queue-row"][data-code="{code}"]')).to_have_count(0)
 
 
-@pytest.mark.xfail(strict=True, raises=ReceiptPreviewFails, reason=(
-    "application bug: web/officer/receive.py passes `preview` to render_template twice, so "
-    "the receipt preview answers HTTP 500 and no dossier can be received in a browser"))
 def test_dossier_from_receipt_to_return_in_chromium(page, tmp_path):
     log_in(page, "officer")
     code = receive(page)

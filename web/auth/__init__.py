@@ -1,6 +1,8 @@
 """Log in and out."""
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_user, logout_user
@@ -27,10 +29,19 @@ def login():
         login_user(SessionUser(user))
         audit.record(session, at=now(), actor=user, action="login")
         session.commit()
-        target = request.args.get("next", "")
-        return redirect(target if target.startswith("/") and not target.startswith("//")
-                        else url_for("index"))
+        return redirect(safe_next(request.args.get("next", "")) or url_for("index"))
     return render_template("auth/login.html")
+
+
+def safe_next(target: str) -> str | None:
+    """A local path to go back to after login, or None: never another site."""
+    if not target.startswith("/") or any(ch.isspace() or ord(ch) < 32 or ch == "\\"
+                                         for ch in target):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or target.startswith("//"):
+        return None
+    return target
 
 
 @bp.post("/logout")

@@ -1,7 +1,7 @@
 """What the officer views share: the roles that work dossiers, and turning errors into flashes."""
 from __future__ import annotations
 
-from flask import flash, redirect
+from flask import flash, redirect, url_for
 from marshmallow import ValidationError
 
 from bpmn.vocabulary import LANE_ROLES
@@ -22,7 +22,8 @@ def act(action, *, success: str, done_url: str, error_url: str):
     except DomainError as exc:
         session.rollback()
         flash(exc.message, "error")
-        return redirect(error_url)
+        # a page the user may not see (or that is gone) would only answer 403/404
+        return redirect(url_for("officer.queue") if exc.status in (403, 404) else error_url)
     except ValidationError as exc:
         session.rollback()
         flash(format_errors(exc.messages), "error")

@@ -38,8 +38,8 @@ def receive():
         flash(_("Choose a procedure from the list."), "error")
         return render_template("officer/receive.html", **context), 422
     if request.form.get("step") != "save":
-        return render_template("officer/receive.html", **context,
-                               preview=_preview(session, procedure))
+        context["preview"] = _preview(session, procedure)
+        return render_template("officer/receive.html", **context)
     try:
         dossier = dossiers.receive(
             session, actor(), now(), procedure_code=procedure.code, applicant=applicant,
