@@ -10,7 +10,7 @@ from __future__ import annotations
 import ast
 import operator
 import sys
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import Any, Callable
 
 from RestrictedPython import compile_restricted_eval, compile_restricted_exec, safe_builtins
@@ -113,18 +113,29 @@ def _run_bounded(fn: Callable[[], Any]) -> Any:
         sys.settrace(previous)
 
 
+def reads_task_data(fn: Callable) -> Callable:
+    """Mark a helper that needs the task's data: it is called as fn(data, *args)."""
+    fn.reads_task_data = True
+    return fn
+
+
 class SandboxEnvironment(TaskDataEnvironment):
     """Task data plus whitelisted helpers; nothing else is reachable from diagram code."""
 
+    def _helpers(self, context: dict) -> dict:
+        return {name: (partial(fn, dict(context)) if getattr(fn, "reads_task_data", False)
+                       else fn) for name, fn in self.globals.items()}
+
     def evaluate(self, expression, context, external_context=None):
         code = compile_expression(expression)
-        scope = {**_restricted_globals(), **self.globals, **(external_context or {}), **context}
+        scope = {**_restricted_globals(), **self._helpers(context), **(external_context or {}),
+                 **context}
         return _run_bounded(lambda: eval(code, scope))
 
     def execute(self, script, context, external_context=None):
         self.check_for_overwrite(context, external_context or {})
         code = compile_script(script)
-        hidden = {**_restricted_globals(), **self.globals, **(external_context or {})}
+        hidden = {**_restricted_globals(), **self._helpers(context), **(external_context or {})}
         scope = {**hidden, **context}
         _run_bounded(lambda: exec(code, scope))
         context.clear()

@@ -149,6 +149,12 @@ class BusinessCalendar:
             d += ONE_DAY
         return d
 
+    def previous_working_day(self, d: date) -> date:
+        d -= ONE_DAY
+        while not self.is_working_day(d):
+            d -= ONE_DAY
+        return d
+
     def working_day_on_or_after(self, d: date) -> date:
         return d if self.is_working_day(d) else self.next_working_day(d)
 

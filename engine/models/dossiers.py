@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db import Base, UTCDateTime
@@ -69,6 +69,8 @@ class WorkItem(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    warned_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # a warning timer fired
+    escalated: Mapped[bool] = mapped_column(default=False, server_default=false())  # by a timer
     # Copied from the dossier so a queue page needs no join.
     dossier_code: Mapped[str] = mapped_column(String(60))
     applicant_name: Mapped[str] = mapped_column(String(300))
@@ -87,5 +89,33 @@ class Timer(Base):
     element_id: Mapped[str] = mapped_column(String(100))
     fire_at: Mapped[datetime] = mapped_column(UTCDateTime())
     fired_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    late_seconds: Mapped[float | None] = mapped_column()  # how long after fire_at it fired
 
     dossier: Mapped[Dossier] = relationship(lazy="select")
+
+
+class DossierPause(Base):
+    """A stop of the clock while the applicant supplements the dossier."""
+    __tablename__ = "dossier_pause"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossier.id", ondelete="CASCADE"),
+                                            index=True)
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    resumed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    days_used: Mapped[int | None] = mapped_column(Integer)  # of the legal period, at the request
+    due_before: Mapped[date] = mapped_column(Date)
+    due_after: Mapped[date | None] = mapped_column(Date)  # recomputed on resubmission
+    reason: Mapped[str] = mapped_column(Text, default="")
+
+
+class Apology(Base):
+    """The apology slip of a late dossier, with its new appointment (set only once)."""
+    __tablename__ = "apology"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossier.id", ondelete="CASCADE"),
+                                            unique=True)
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    issued_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    reason: Mapped[str] = mapped_column(Text)
+    due_before: Mapped[date] = mapped_column(Date)
+    new_appointment_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -21,6 +21,7 @@ class Procedure(Base):
     legal_days: Mapped[int] = mapped_column(Integer)
     calendar_days: Mapped[bool] = mapped_column(Boolean, default=False)  # else working days
     restart_on_supplement: Mapped[bool] = mapped_column(Boolean, default=False)
+    receipt_cutoff: Mapped[str | None] = mapped_column(String(5))  # "15:00"; else closing time
     fee: Mapped[str] = mapped_column(String(200), default="")
     legal_basis: Mapped[str] = mapped_column(Text, default="")
     result_document: Mapped[str] = mapped_column(String(400), default="")

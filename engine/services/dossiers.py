@@ -15,6 +15,7 @@ from .. import audit
 from ..calendar import VN_TZ
 from ..codes import next_dossier_code
 from ..deadlines import business_calendar
+from ..diagram_helpers import diagram_helpers
 from ..errors import Conflict, DomainError, Forbidden, InvalidInput
 from ..models import Dossier, User, WorkItem
 from .access import check_may_act
@@ -43,7 +44,9 @@ def receive(session: Session, actor: User, now: datetime, *, procedure_code: str
     calendar = business_calendar(session)
     due = calendar.due(now, procedure.legal_days, calendar_days=procedure.calendar_days)
     code = next_dossier_code(session, agency_code, now.astimezone(VN_TZ).date())
-    run = _engine(lambda: Run.start(diagram, {"dossier_code": code, "channel": channel}))
+    helpers = diagram_helpers(calendar, now)
+    run = _engine(lambda: Run.start(diagram, {"dossier_code": code, "channel": channel,
+                                              "due_date": due.date.isoformat()}, helpers))
     receive_task = next((t for t in run.open_tasks() if t.step.action == "receive"), None)
     if receive_task is not None:
         _engine(lambda: run.complete(receive_task.task_id,
@@ -91,12 +94,13 @@ def complete_task(session: Session, actor: User, now: datetime, work_item_id: in
     payload = {**(data or {}), "outcome": outcome, f"{step.id}_outcome": outcome, "note": note}
     if step.decides and outcome in DECISIONS:
         payload["decision"] = dossier.decision = DECISIONS[outcome]
-    run = _engine(lambda: Run.restore(diagram, dossier.workflow_state))
+    calendar = business_calendar(session)
+    run = _engine(lambda: Run.restore(diagram, dossier.workflow_state,
+                                      diagram_helpers(calendar, now)))
     if item.task_id not in {t.task_id for t in run.open_tasks()}:
         raise Conflict(f"this step of dossier {dossier.code} was completed by someone else; "
                        "reload the page")
     _engine(lambda: run.complete(item.task_id, payload))
-    calendar = business_calendar(session)
     if step.action == "return" or run.is_completed:
         dossier.finished_at = now
         dossier.outcome = calendar.classify(now, dossier.due_date)
