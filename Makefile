@@ -6,14 +6,20 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 5000
 
-.PHONY: demo test venv browser clean
+.PHONY: demo test venv browser system-libs clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV) || { [ "$$(id -u)" = 0 ] && apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv && $(PYTHON) -m venv $(VENV); }
 	$(BIN)/pip install -q --upgrade pip
 
-venv: $(BIN)/python
+# WeasyPrint (PDF slips) needs Debian's Pango; install it when missing and we are root.
+system-libs:
+	@ldconfig -p | grep -q libpangoft2-1.0 || { [ "$$(id -u)" = 0 ] && apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core; } || \
+	  echo "Pango is missing and cannot be installed without root: PDF slips will be unavailable"
+
+venv: $(BIN)/python system-libs
 	$(BIN)/pip install -q -e '.[test]'
 
 demo: venv

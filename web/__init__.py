@@ -7,7 +7,7 @@ from pathlib import Path
 from flask import Flask, redirect, url_for
 from flask_login import current_user
 
-from . import database, formatting, i18n, security
+from . import database, formatting, i18n, ratelimit, security
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -30,11 +30,16 @@ def create_app(config: dict | None = None) -> Flask:
     security.init_app(app)
     i18n.init_app(app)
     formatting.init_app(app)
+    ratelimit.init_app(app)
 
     from .auth import bp as auth_bp
     from .officer import bp as officer_bp
+    from .public import bp as public_bp
+    from .slips import bp as slips_bp
     app.register_blueprint(auth_bp)
     app.register_blueprint(officer_bp)
+    app.register_blueprint(public_bp)
+    app.register_blueprint(slips_bp)
 
     @app.get("/")
     def index():

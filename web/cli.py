@@ -53,7 +53,12 @@ def demo_data() -> None:
 def serve(host: str, port: int) -> None:
     """Serve the web application."""
     from werkzeug.serving import run_simple
+
+    from engine.schema import pending_migrations
     app = _app()
+    if pending_migrations(app.extensions["motcua.engine"]):
+        raise click.ClickException("the database schema is not up to date: run "
+                                   "`motcua init-db` first (it upgrades, keeping the data)")
     click.echo(f"motcua is serving on http://{host}:{port}/  (Ctrl+C stops it)")
     run_simple(host, port, app, threaded=True, use_reloader=False)
 

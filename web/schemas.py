@@ -26,6 +26,9 @@ class ReceiveIn(Schema):
     procedure_code = fields.String(required=True, validate=validate.Length(min=1, max=40))
     channel = fields.String(load_default="counter", validate=validate.OneOf(CHANNELS))
     note = fields.String(load_default="", validate=validate.Length(max=2000))
+    sets = fields.Integer(load_default=1, strict=False, validate=validate.Range(min=1, max=50))
+    result_delivery = fields.String(load_default="counter",
+                                    validate=validate.OneOf(("counter", "post")))
 
 
 class CompleteIn(Schema):

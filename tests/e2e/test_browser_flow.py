@@ -61,6 +61,9 @@ def receive(page) -> str:
     appointment = APPOINTMENT.search(preview.inner_text()).group(0)
 
     page.locator('button[name=step][value=save]').click()
+    expect(page).to_have_url(re.compile(r"/slips/receipt/[^/]+$"))  # the receipt to print
+    expect(page.get_by_test_id("receipt-slip")).to_have_count(2)  # two copies
+    page.locator(".toolbar a", has_text="←").click()
     expect(page).to_have_url(re.compile(r"/officer/dossiers/[^/]+$"))
     expect(page.get_by_test_id("dossier-status")).to_have_text(STATUS["in_progress"][0])
     expect(page.locator("main")).to_contain_text(appointment)  # the appointment previewed

@@ -113,10 +113,11 @@ def receive(client) -> str:
     """The second step of receipt (the confirm button posts the same fields with step=save)."""
     saved = post_form(client, "/officer/receive", {**FORM, "step": "save"})
     assert saved.status_code == 302
-    code = re.fullmatch(r"/officer/dossiers/(.+)", saved.location).group(1)
-    shown = client.get(saved.location)
-    assert code in flashes(page(shown), "success")[0]
-    assert APPOINTMENT in shown.get_data(as_text=True)
+    code = re.fullmatch(r"/slips/receipt/(.+)", saved.location).group(1)  # print it first
+    slip = client.get(saved.location)
+    assert code in flashes(page(slip), "success")[0]
+    assert "10 giờ 00 phút, ngày 19/03/2026" in slip.get_data(as_text=True)
+    assert APPOINTMENT in client.get(f"/officer/dossiers/{code}").get_data(as_text=True)
     return code
 
 

@@ -43,22 +43,31 @@ def receive():
     try:
         dossier = dossiers.receive(
             session, actor(), now(), procedure_code=procedure.code, applicant=applicant,
-            channel=form["channel"], data={"note": form["note"],
-                                           "documents": request.form.getlist("documents")},
+            channel=form["channel"], data=_receipt_data(form, procedure),
             agency_code=current_app.config["AGENCY_CODE"])
         session.commit()
     except DomainError as exc:
         session.rollback()
         flash(exc.message, "error")
         return render_template("officer/receive.html", **context), exc.status
-    flash(_("Dossier %(code)s received.", code=dossier.code), "success")
-    return redirect(url_for(".dossier", code=dossier.code))
+    flash(_("Dossier %(code)s received. Print the receipt slip for the applicant.",
+            code=dossier.code), "success")
+    return redirect(url_for("slips.receipt", code=dossier.code))
 
 
 def _preview(session, procedure: Procedure) -> dict:
     calendar = business_calendar(session)
     due = calendar.due(now(), procedure.legal_days, calendar_days=procedure.calendar_days)
     return {"due": due, "lines": calendar.explain(due)[1:]}
+
+
+def _receipt_data(form: dict, procedure: Procedure) -> dict:
+    """What the receipt slip needs beyond the applicant: documents, sets, where to collect."""
+    checked = set(request.form.getlist("documents"))
+    documents = [{"name": d["name"], "form": d.get("form", "copy"), "count": d.get("count", 1)}
+                 for d in procedure.documents if d["name"] in checked]
+    return {"note": form["note"], "documents": documents, "sets": form["sets"],
+            "result_delivery": form["result_delivery"]}
 
 
 def _prefixed(form, prefix: str) -> dict:

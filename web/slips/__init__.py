@@ -1,0 +1,82 @@
+"""Official slips (phiếu) as printable pages and PDF: receipt and appointment slip (form 01).
+
+Each slip is one template: the browser prints the page, `?format=pdf` renders the same HTML
+through WeasyPrint. The slips carry the fields of the forms of Circular 01/2018/TT-VPCP.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from sqlalchemy import func, select
+
+from engine.calendar import VN_TZ
+from engine.models import Dossier, User
+
+from ..database import db
+from ..officer.common import READER_ROLES
+from ..pdf import PdfUnavailable, html_to_pdf, pdf_response
+from ..qr import qr_svg_data_uri
+from ..security import roles_required
+
+bp = Blueprint("slips", __name__, url_prefix="/slips")
+
+COPIES = (("Liên 1: Lưu tại Bộ phận Một cửa cùng Phiếu kiểm soát quá trình",
+           "Copy 1: kept at the one-stop desk with the process-control slip"),
+          ("Liên 2: Giao cho tổ chức, cá nhân nộp hồ sơ", "Copy 2: for the applicant"))
+
+
+def _dossier(code: str) -> Dossier:
+    found = db().execute(select(Dossier).where(Dossier.code == code)).scalar_one_or_none()
+    if found is None:
+        abort(404)
+    return found
+
+
+def tracking_entry(dossier: Dossier) -> tuple[str, int]:
+    """Book (the year of receipt) and serial number of the dossier in the tracking book."""
+    year = dossier.received_at.astimezone(VN_TZ).year
+    start, end = (datetime(y, 1, 1, tzinfo=VN_TZ) for y in (year, year + 1))
+    serial = db().execute(select(func.count()).select_from(Dossier).where(
+        Dossier.received_at >= start, Dossier.received_at < end,
+        Dossier.id <= dossier.id)).scalar_one()
+    return str(year), serial
+
+
+@bp.get("/receipt/<code>")
+@roles_required(*READER_ROLES)
+def receipt(code: str):
+    dossier = _dossier(code)
+    lookup_url = url_for("public.lookup_code", code=dossier.code, _external=True)
+    officer = db().get(User, dossier.received_by_id) if dossier.received_by_id else None
+    html = render_template("slips/receipt.html", dossier=dossier, copies=COPIES,
+                           qr=qr_svg_data_uri(lookup_url), lookup_url=lookup_url,
+                           officer=officer, book=tracking_entry(dossier),
+                           pdf=request.args.get("format") == "pdf")
+    if request.args.get("format") != "pdf":
+        return html
+    try:
+        return pdf_response(html_to_pdf(html, request.url_root), f"{dossier.code}-receipt.pdf")
+    except PdfUnavailable as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("slips.receipt", code=code))
+
+
+@bp.app_template_filter("localparts")
+def localparts(value: datetime) -> dict:
+    """Hour, minute and date of a time in Vietnam, as the forms write them."""
+    local = value.astimezone(VN_TZ)
+    return {"hour": f"{local:%H}", "minute": f"{local:%M}", "date": f"{local:%d/%m/%Y}",
+            "day": f"{local:%d}", "month": f"{local:%m}", "year": f"{local:%Y}"}
+
+
+@bp.app_template_global("documents")
+def documents(dossier: Dossier) -> list[dict]:
+    """Documents received, with their form and count from the procedure's checklist."""
+    checklist = {d["name"]: d for d in dossier.procedure.documents}
+    found = []
+    for doc in dossier.data.get("documents", []):
+        name = doc["name"] if isinstance(doc, dict) else doc
+        found.append({"form": "copy", "count": 1, **checklist.get(name, {}),
+                      **(doc if isinstance(doc, dict) else {}), "name": name})
+    return found
