@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 5000
 
-.PHONY: demo test venv browser system-libs clean
+.PHONY: demo test venv assets browser system-libs clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV) || { [ "$$(id -u)" = 0 ] && apt-get update -qq && \
@@ -22,7 +22,20 @@ system-libs:
 venv: $(BIN)/python system-libs
 	$(BIN)/pip install -q -e '.[test]'
 
-demo: venv
+# bpmn-js (diagram viewer and modeler) from npm, served by the app from web/static/vendor.
+VENDOR := web/static/vendor/bpmn-js
+assets: $(VENDOR)/bpmn-navigated-viewer.production.min.js
+
+$(VENDOR)/bpmn-navigated-viewer.production.min.js: package.json package-lock.json
+	@command -v npm >/dev/null || { echo "npm is needed to install bpmn-js (Debian: apt-get install npm)"; exit 1; }
+	npm ci --no-audit --no-fund --silent
+	mkdir -p $(VENDOR)
+	cp node_modules/bpmn-js/dist/bpmn-navigated-viewer.production.min.js \
+	   node_modules/bpmn-js/dist/bpmn-modeler.production.min.js $(VENDOR)/
+	cp -r node_modules/bpmn-js/dist/assets $(VENDOR)/
+	touch $@
+
+demo: venv assets
 	$(BIN)/motcua demo --port $(PORT)
 
 # Debian's Chromium drives the browser tests (Playwright cannot download its own here).
@@ -31,8 +44,8 @@ browser:
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; } || \
 	  echo "chromium is missing and cannot be installed without root: browser tests will be skipped"
 
-test: venv browser
+test: venv assets browser
 	$(BIN)/pytest -q
 
 clean:
-	rm -rf $(VENV) instance .pytest_cache
+	rm -rf $(VENV) instance .pytest_cache node_modules web/static/vendor
