@@ -100,5 +100,5 @@ def unit_of_work(factory: sessionmaker[Session]) -> Iterator[Session]:
 
 
 def create_schema(engine: Engine) -> None:
-    from . import models  # noqa: F401  (registers the tables)
+    from . import audit_guard, models  # noqa: F401  (registers the tables and triggers)
     Base.metadata.create_all(engine)

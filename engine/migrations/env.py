@@ -1,7 +1,7 @@
 """Alembic environment: the URL comes from the caller's config (see engine.schema)."""
 from alembic import context
 
-from engine import models  # noqa: F401  (registers the tables)
+from engine import audit_guard, models  # noqa: F401  (registers the tables and triggers)
 from engine.db import Base, make_engine
 
 config = context.config
