@@ -13,8 +13,9 @@ from sqlalchemy.orm import Session
 
 from bpmn.catalog import load_catalog
 
+from .deadlines import procedure_calendar
 from .models import Department, Procedure, User, WorkItem
-from .services import dossiers, queue
+from .services import apology, dossiers, queue
 from .services.procedures import install_procedure
 from .services.users import create_user, ensure_roles
 
@@ -117,8 +118,21 @@ def _demo_dossiers(session: Session, users: dict[str, User], now: datetime) -> N
                 WorkItem.dossier_id == dossier.id)).scalars().first()
             actor = _who(users, item, session)
             queue.claim(session, actor, at, item.id)
+            if item.action == "return":
+                _apologise_if_late(session, users["motcua"], dossier, at)
             dossiers.complete_task(session, actor, at, item.id, outcome=outcome,
                                    note="Dữ liệu minh hoạ / demo")
+
+
+def _apologise_if_late(session: Session, officer: User, dossier, at: datetime) -> None:
+    """A late result is returned only after an apology with a new appointment."""
+    calendar = procedure_calendar(session, dossier.procedure)
+    if calendar.classify(at, dossier.due_date) != "late":
+        return
+    day = calendar.next_working_day(max(dossier.due_date, at.astimezone(calendar.tz).date()))
+    new_at = datetime.combine(day, calendar.work_periods[0][0], calendar.tz)
+    apology.issue_apology(session, officer, at, dossier.id, new_appointment_at=new_at,
+                          reason="Chờ ý kiến cơ quan phối hợp / waiting for another agency")
 
 
 def _step_time(dossier, received_at: datetime, previous: datetime, step: int, steps: int,

@@ -25,6 +25,10 @@ ACTIONS = {
     "receive": ("Tiếp nhận hồ sơ", "Received the dossier"),
     "complete": ("Hoàn thành bước", "Completed a step"),
     "claim": ("Nhận xử lý", "Claimed"), "release": ("Trả lại hàng chờ", "Released"),
+    "clock_stop": ("Tạm dừng tính thời gian", "Clock stopped"),
+    "clock_resume": ("Tính tiếp thời gian", "Clock resumed"),
+    "apology": ("Xin lỗi và hẹn lại", "Apology and new appointment"),
+    "calendar_change": ("Thay đổi lịch làm việc", "Calendar changed"),
 }
 TABLES = {"status": STATUS, "result": RESULT, "decision": DECISION, "channel": CHANNEL,
           "action": ACTIONS, "outcome": OUTCOMES, "role": ROLES, "field": FIELDS}

@@ -14,11 +14,13 @@ from bpmn.runtime import Run
 from .. import audit
 from ..calendar import VN_TZ
 from ..codes import next_dossier_code
-from ..deadlines import business_calendar
+from ..deadlines import local_date, procedure_calendar
 from ..diagram_helpers import diagram_helpers
 from ..errors import Conflict, DomainError, Forbidden, InvalidInput
 from ..models import Dossier, User, WorkItem
+from . import pauses
 from .access import check_may_act
+from .apology import require_apology_to_return
 from .procedures import diagram_for, procedure_by_code, published_version
 from .sync import apply_run, dossier_status, sync_rows
 
@@ -41,7 +43,7 @@ def receive(session: Session, actor: User, now: datetime, *, procedure_code: str
     procedure = procedure_by_code(session, procedure_code)
     version = published_version(session, procedure)
     diagram = diagram_for(version)
-    calendar = business_calendar(session)
+    calendar = procedure_calendar(session, procedure)  # its receipt cut-off, if any
     due = calendar.due(now, procedure.legal_days, calendar_days=procedure.calendar_days)
     code = next_dossier_code(session, agency_code, now.astimezone(VN_TZ).date())
     helpers = diagram_helpers(calendar, now)
@@ -94,13 +96,25 @@ def complete_task(session: Session, actor: User, now: datetime, work_item_id: in
     payload = {**(data or {}), "outcome": outcome, f"{step.id}_outcome": outcome, "note": note}
     if step.decides and outcome in DECISIONS:
         payload["decision"] = dossier.decision = DECISIONS[outcome]
-    calendar = business_calendar(session)
+    calendar = procedure_calendar(session, dossier.procedure)
+    if step.action == "return":
+        require_apology_to_return(session, dossier, now, calendar)
+    # the applicant resubmitted: the clock restarts and the due date moves, also in the
+    # workflow's data (diagram timers read due_date), through this task's data
+    resumed = (pauses.prepare_resume(session, dossier, now, calendar)
+               if step.action == "supplement" else None)
+    if resumed is not None:
+        payload["due_date"] = resumed.due.date.isoformat()
+    step_result = (calendar.classify(now, local_date(item.due_at, calendar))
+                   if item.due_at is not None else None)
     run = _engine(lambda: Run.restore(diagram, dossier.workflow_state,
                                       diagram_helpers(calendar, now)))
     if item.task_id not in {t.task_id for t in run.open_tasks()}:
         raise Conflict(f"this step of dossier {dossier.code} was completed by someone else; "
                        "reload the page")
     _engine(lambda: run.complete(item.task_id, payload))
+    if resumed is not None:
+        resumed.apply(dossier, now)
     if step.action == "return" or run.is_completed:
         dossier.finished_at = now
         dossier.outcome = calendar.classify(now, dossier.due_date)
@@ -112,8 +126,11 @@ def complete_task(session: Session, actor: User, now: datetime, work_item_id: in
     audit.record(session, at=now, actor=actor, action="complete", dossier=dossier,
                  step_id=step.id, process_sha256=version.sha256, before=before,
                  after={"outcome": outcome, "status": dossier.status,
-                        "next": [t.step.id for t in run.open_tasks()]},
+                        "next": [t.step.id for t in run.open_tasks()],
+                        "step_result": step_result},
                  reason=note)
+    pauses.after_step(session, actor, now, dossier, run, calendar, step_id=step.id,
+                      resumed=resumed, reason=note)
     return dossier
 
 

@@ -7,10 +7,20 @@ from sqlalchemy import func, select
 
 from engine.models import AuditEvent, Dossier, Timer, User, WorkItem
 from engine.services import dossiers, queue
+from engine.services.users import create_user
+
+from ..conftest import PASSWORD, T0
 
 
 def user(session, username: str) -> User:
     return session.execute(select(User).where(User.username == username)).scalar_one()
+
+
+def add_user(sessions, username: str, roles: list[str], department: str | None = None) -> None:
+    """One more user (password tests.conftest.PASSWORD) beside the library's."""
+    with sessions.begin() as session:
+        create_user(session, None, T0, username=username, full_name=username.title(),
+                    password=PASSWORD, roles=roles, department_code=department)
 
 
 def receive(sessions, at: datetime, procedure: str = "BQL.DT.01", name: str = "Công ty A") -> str:

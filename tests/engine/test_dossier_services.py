@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from engine.errors import Conflict, Forbidden, InvalidInput, NotFound
 from engine.models import AuditEvent, Dossier, WorkItem
-from engine.services import dossiers, queue
+from engine.services import apology, dossiers, queue
 
 from ..conftest import T0
 from .helpers import advance, hours, open_item, receive, user
@@ -71,6 +71,10 @@ def test_return_after_the_due_date_is_late_and_on_it_on_time(library):
             advance(library, code, username, outcome, T0 + hours(1))
     due_day = datetime(2026, 3, 19, 9, 0, tzinfo=timezone.utc)  # 16:00 local on the due date
     assert advance(library, on_time, "officer", "returned", due_day).outcome == "on_time"
+    with library.begin() as session:  # a late result needs the apology first (test_apology.py)
+        apology.issue_apology(session, user(session, "officer"), due_day + hours(20),
+                              open_item(session, late).dossier_id, reason="delay",
+                              new_appointment_at=datetime(2026, 3, 23, 2, 0, tzinfo=timezone.utc))
     assert advance(library, late, "officer", "returned", due_day + hours(24)).outcome == "late"
 
 

@@ -259,7 +259,8 @@ def test_supplement_round_trip(client, library):
     shown = dossier_page(client, code)
     assert shown["status"] == STATUS["awaiting_supplement"][VI]
     assert STEPS["supplement"].name in shown["current"][0]
-    assert shown["history"][-1] == history_row("specialist", "complete", "review", "supplement")
+    assert shown["history"][-2] == history_row("specialist", "complete", "review", "supplement")
+    assert shown["history"][-1][1] == ACTIONS["clock_stop"][VI]  # the clock stops
     assert code not in queue(client, "unclaimed")[1]
 
     login(client, "officer")
@@ -270,8 +271,9 @@ def test_supplement_round_trip(client, library):
     shown = dossier_page(client, code)
     assert shown["status"] == STATUS["in_progress"][VI]
     assert STEPS["review"].name in shown["current"][0]
-    assert shown["history"][-1] == history_row("officer", "complete", "supplement",
+    assert shown["history"][-2] == history_row("officer", "complete", "supplement",
                                                "resubmitted")
+    assert shown["history"][-1][1] == ACTIONS["clock_resume"][VI]
 
     # The review is back in the department's shared tab and goes on as usual.
     act(client, "specialist", code, "approve")
