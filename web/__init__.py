@@ -32,12 +32,14 @@ def create_app(config: dict | None = None) -> Flask:
     formatting.init_app(app)
     ratelimit.init_app(app)
 
+    from .admin import bp as admin_bp
     from .auth import bp as auth_bp
     from .officer import bp as officer_bp
     from .public import bp as public_bp
     from .slips import bp as slips_bp
     app.register_blueprint(auth_bp)
     app.register_blueprint(officer_bp)
+    app.register_blueprint(admin_bp)
     app.register_blueprint(public_bp)
     app.register_blueprint(slips_bp)
 

@@ -154,5 +154,55 @@ def calendar_due(received: str, days: int, calendar_days: bool) -> None:
         click.echo(line)
 
 
+@calendar.command("set")
+@click.argument("day", metavar="DATE")
+@click.argument("kind", metavar="off|work")
+@click.option("--reason", required=True, help="Why: the announcement the change follows")
+def calendar_set(day: str, kind: str, reason: str) -> None:
+    """Make DATE (YYYY-MM-DD) a day off or a working day for the organisation."""
+    from engine.services.calendar_days import set_day
+    row = _calendar_change(lambda session: set_day(session, None, now(), day=day, kind=kind,
+                                                   reason=reason))
+    click.echo(f"{row.day.isoformat()} {row.kind}: {row.reason}")
+
+
+@calendar.command("clear")
+@click.argument("day", metavar="DATE")
+def calendar_clear(day: str) -> None:
+    """Remove the organisation's change of DATE: the national calendar applies again."""
+    from engine.services.calendar_days import clear_day
+    row = _calendar_change(lambda session: clear_day(session, None, now(), day=day))
+    click.echo(f"{row.day.isoformat()}: organisation change removed")
+
+
+@calendar.command("list")
+@click.argument("year", type=int, required=False)
+def calendar_list(year: int | None) -> None:
+    """The YEAR's weekdays off and weekend days worked, national and the organisation's."""
+    from engine.services.calendar_days import year_entries
+    year = year or now().astimezone(VN_TZ).year
+    app = _app()
+    try:
+        with unit_of_work(_sessions(app)) as session:
+            entries = year_entries(session, year)
+    except DomainError as exc:
+        raise click.ClickException(exc.message) from None
+    for e in entries:
+        reason = e.reason or "weekend day worked in exchange for a day off"
+        if e.national_kind:
+            reason += f" (national calendar: {e.national_kind}"
+            reason += f", {e.national_reason})" if e.national_reason else ")"
+        click.echo(f"{e.day.isoformat()} {e.day:%a} {e.kind:<4} {e.source:<12} {reason}")
+
+
+def _calendar_change(change):
+    app = _app()
+    try:
+        with unit_of_work(_sessions(app)) as session:
+            return change(session)
+    except DomainError as exc:
+        raise click.ClickException(exc.message) from None
+
+
 if __name__ == "__main__":
     sys.exit(main())

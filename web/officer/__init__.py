@@ -5,4 +5,4 @@ from flask import Blueprint
 
 bp = Blueprint("officer", __name__, url_prefix="/officer")
 
-from . import diagram, dossiers, receive, tasks  # noqa: E402,F401  (routes register on bp)
+from . import apology, diagram, dossiers, receive, tasks  # noqa: E402,F401  (routes register on bp)

@@ -7,7 +7,7 @@ from marshmallow import ValidationError
 from sqlalchemy import select
 
 from engine.clock import now
-from engine.deadlines import business_calendar
+from engine.deadlines import procedure_calendar
 from engine.errors import DomainError
 from engine.models import Procedure
 from engine.services import dossiers
@@ -56,7 +56,7 @@ def receive():
 
 
 def _preview(session, procedure: Procedure) -> dict:
-    calendar = business_calendar(session)
+    calendar = procedure_calendar(session, procedure)  # its receipt cut-off, if any
     due = calendar.due(now(), procedure.legal_days, calendar_days=procedure.calendar_days)
     return {"due": due, "lines": calendar.explain(due)[1:]}
 
