@@ -8,6 +8,7 @@ from flask import Flask, redirect, url_for
 from flask_login import current_user
 
 from . import database, formatting, i18n, ratelimit, security
+from .security import public as public_view
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -44,6 +45,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(slips_bp)
 
     @app.get("/")
+    @public_view
     def index():
         if not current_user.is_authenticated:
             return redirect(url_for("auth.login"))

@@ -54,7 +54,7 @@ def actor() -> User:
 
 
 def roles_required(*roles: str):
-    """Guard a view (or a whole blueprint's before_request) by role."""
+    """Guard a view by role. The roles are kept on the view for the authorization test."""
     def decorator(view):
         @wraps(view)
         @login_required
@@ -62,5 +62,12 @@ def roles_required(*roles: str):
             if not current_user.user.has_role(*roles):
                 abort(403)
             return view(*args, **kwargs)
+        wrapped.allowed_roles = frozenset(roles)
         return wrapped
     return decorator
+
+
+def public(view):
+    """Mark a view open to everyone, so the authorization test knows it is meant to be."""
+    view.allowed_roles = None
+    return view

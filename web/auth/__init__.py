@@ -12,12 +12,13 @@ from engine.clock import now
 from engine.services.users import authenticate
 
 from ..database import db
-from ..security import SessionUser
+from ..security import SessionUser, public
 
 bp = Blueprint("auth", __name__)
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@public
 def login():
     if request.method == "POST":
         session = db()
@@ -45,6 +46,7 @@ def safe_next(target: str) -> str | None:
 
 
 @bp.post("/logout")
+@public
 def logout():
     logout_user()
     return redirect(url_for("auth.login"))

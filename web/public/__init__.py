@@ -12,6 +12,7 @@ from sqlalchemy import select
 from engine.models import AuditEvent, Dossier
 
 from ..database import db
+from ..security import public
 from ..ratelimit import limiter
 
 bp = Blueprint("public", __name__, url_prefix="/tra-cuu")
@@ -22,6 +23,7 @@ LOOKUP_LIMIT = "30 per minute"
 
 @bp.get("/")
 @limiter.limit(LOOKUP_LIMIT)
+@public
 def lookup():
     code = request.args.get("code", "").strip()
     if code:
@@ -31,6 +33,7 @@ def lookup():
 
 @bp.get("/<code>")
 @limiter.limit(LOOKUP_LIMIT)
+@public
 def lookup_code(code: str):
     dossier = None
     if CODE_SHAPE.match(code):
