@@ -49,6 +49,15 @@ def create_app(config: dict | None = None) -> Flask:
     def index():
         if not current_user.is_authenticated:
             return redirect(url_for("auth.login"))
-        return redirect(url_for("officer.queue"))
+        return redirect(url_for(_home_of(current_user.user)))
 
     return app
+
+
+def _home_of(user) -> str:
+    """Where a user lands after login: the work queue for those who work dossiers."""
+    if user.has_role("one_stop", "specialist", "head", "leader"):
+        return "officer.queue"
+    if user.has_role("quality", "auditor"):
+        return "officer.dossier_list"
+    return "admin.calendar" if user.has_role("admin") else "auth.login"

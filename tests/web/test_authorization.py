@@ -97,3 +97,13 @@ def test_anonymous_is_sent_to_login_everywhere_but_public_pages(app, world):
             assert response.status_code in (200, 302, 404), url
         else:
             assert response.status_code == 302 and "/login" in response.location, url
+
+
+@pytest.mark.parametrize("username,home", [("officer", "/officer/queue"),
+                                           ("auditor", "/officer/dossiers"),
+                                           ("admin", "/admin/calendar")])
+def test_each_role_lands_on_a_page_it_may_see(client, world, username, home):
+    login(client, username)
+    landing = client.get("/")
+    assert landing.status_code == 302 and landing.location == home
+    assert client.get(home).status_code == 200
