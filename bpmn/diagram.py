@@ -18,9 +18,11 @@ from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 
 from . import vocabulary
-from .checks import check_rules
+from .checks import check_deadline, check_rules, longest_allotment_path
 from .problems import DiagramInvalid, Problem
 from .xml import parse_diagram_xml
+
+_NS = {"bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL"}
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,11 @@ class Diagram:
     subprocess_specs: dict = field(repr=False)
     steps: dict[str, Step]
     warnings: list[Problem]
+    # The largest sum of allotments along a path from start to end (loops and supplement waits
+    # left out, the longest branch of a parallel split), and the steps along it; None when the
+    # diagram has too many paths to add up (see checks.longest_allotment_path).
+    total_allotment: Decimal | None = None
+    longest_path: tuple[str, ...] = ()
 
     def step(self, step_id: str) -> Step:
         return self.steps[step_id]
@@ -65,13 +72,19 @@ def sha256_of(xml: str | bytes) -> str:
     return hashlib.sha256(raw).hexdigest()
 
 
-def load_diagram(xml: str | bytes, file: str = "") -> Diagram:
-    """Parse and validate a diagram; raise DiagramInvalid listing every located problem."""
-    return _load_cached(xml if isinstance(xml, bytes) else xml.encode("utf-8"), file)
+def load_diagram(xml: str | bytes, file: str = "", *,
+                 max_working_days: int | Decimal | None = None) -> Diagram:
+    """Parse and validate a diagram; raise DiagramInvalid listing every located problem.
+
+    With `max_working_days` (the procedure's legal deadline in working days), a diagram whose
+    allotments along the longest path add up to more is refused too.
+    """
+    return _load_cached(xml if isinstance(xml, bytes) else xml.encode("utf-8"), file,
+                        max_working_days)
 
 
 @lru_cache(maxsize=256)
-def _load_cached(raw: bytes, file: str) -> Diagram:
+def _load_cached(raw: bytes, file: str, max_working_days: int | Decimal | None) -> Diagram:
     root = parse_diagram_xml(raw, file)
     parser = SpiffBpmnParser(validator=_validator())
     try:
@@ -87,18 +100,22 @@ def _load_cached(raw: bytes, file: str) -> Diagram:
         raise DiagramInvalid([Problem(f"the diagram could not be read: {type(exc).__name__}: "
                                       f"{exc}", file=file)]) from None
     steps = {s.id: s for s in _steps(spec)}
-    problems = check_rules(root, spec, steps, file)
+    process = root.xpath("//bpmn:process[@id=$id]", id=process_id, namespaces=_NS)[0]
+    path = longest_allotment_path(process, steps)
+    problems = [*check_rules(root, spec, steps, file),
+                *check_deadline(process, steps, path, max_working_days, file)]
     errors = [p for p in problems if p.severity == "error"]
     if errors:
         raise DiagramInvalid(errors)
     return Diagram(process_id=process_id, name=spec.description or process_id,
                    sha256=sha256_of(raw), spec=spec, subprocess_specs=subprocess_specs,
-                   steps=steps, warnings=[p for p in problems if p.severity != "error"])
+                   steps=steps, warnings=[p for p in problems if p.severity != "error"],
+                   total_allotment=path[0] if path else None,
+                   longest_path=tuple(n for n in path[1] if n in steps) if path else ())
 
 
 def _executable_process(root: etree._Element, file: str) -> str:
-    ns = {"bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL"}
-    processes = root.xpath("//bpmn:process", namespaces=ns)
+    processes = root.xpath("//bpmn:process", namespaces=_NS)
     executable = [p for p in processes if p.get("isExecutable") == "true"]
     if not executable:
         node = processes[0] if processes else root
