@@ -64,6 +64,12 @@ OUTCOMES: dict[str, tuple[str, str]] = {
     "resubmitted": ("Đã nhận hồ sơ bổ sung", "Supplement received"),
     "returned": ("Đã trả kết quả", "Result returned"),
     "done": ("Hoàn thành", "Done"),
+    "reviewed": ("Hồ sơ đầy đủ, đã thẩm định", "Reviewed, dossier complete"),
+    "fast_track": ("Chuyển xử lý theo quy trình rút gọn", "Hand over for the fast path"),
+    "consult": ("Đề xuất lấy ý kiến Bộ, ngành", "Propose consulting the ministry"),
+    "opinions_received": ("Đã nhận ý kiến", "Opinions received"),
+    "inspected": ("Đã kiểm tra thực địa", "Site inspected"),
+    "drafted": ("Đã dự thảo", "Draft ready"),
 }
 
 # Step actions the application treats specially.
