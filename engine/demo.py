@@ -11,12 +11,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bpmn.catalog import load_catalog
-
 from .deadlines import procedure_calendar
-from .models import Department, Procedure, User, WorkItem
+from .models import User, WorkItem
 from .services import apology, dossiers, queue
-from .services.procedures import install_procedure
+from .services.procedures import import_library
 from .services.users import create_user, ensure_roles
 
 DEMO_PASSWORD = "motcua@2026"
@@ -56,19 +54,12 @@ REFUSAL_PATH = ("handed_over", "refuse", "agree", "sign", "returned")
 
 def install_library(session: Session, now: datetime) -> int:
     """Departments and procedures from the shipped catalog; existing ones are left alone."""
-    catalog = load_catalog()
-    known = set(session.execute(select(Department.code)).scalars())
-    for dept in catalog["departments"]:
-        if dept["code"] not in known:
-            session.add(Department(code=dept["code"], name=dept["name"], name_en=dept["name_en"]))
-    session.flush()
-    existing = set(session.execute(select(Procedure.code)).scalars())
-    added = 0
-    for entry in catalog["procedures"]:
-        if entry["code"] not in existing:
-            install_procedure(session, None, now, entry=entry, bpmn_xml=entry["bpmn_xml"])
-            added += 1
-    return added
+    results = import_library(session, None, now)
+    refused = [r for r in results if r.status == "refused"]
+    if refused:  # the shipped library is tested; this means a broken installation
+        raise RuntimeError("the shipped procedure library was refused: " + "; ".join(
+            f"{r.code}: {', '.join(r.problems)}" for r in refused))
+    return sum(r.status == "added" for r in results)
 
 
 def load_demo(session: Session, now: datetime) -> list[DemoUser]:
@@ -100,7 +91,7 @@ def _demo_dossiers(session: Session, users: dict[str, User], now: datetime) -> N
         ("BQL.LD.03", 20, HAPPY_PATH, "Kim Min-jun (Hàn Quốc)"),
         ("BQL.LD.03", 35, HAPPY_PATH, "John Smith (Vương quốc Anh)", 120),
         ("BQL.TM.01", 25, HAPPY_PATH, "Siam Export Co., Ltd.", "due"),
-        ("BQL.XD.01", 10, HAPPY_PATH[:2], "Công ty CP Xây dựng Bạch Đằng"),
+        ("BQL.XD.01", 10, HAPPY_PATH[:1], "Công ty CP Xây dựng Bạch Đằng"),
         ("BQL.MT.01", 8, HAPPY_PATH[:1], "Công ty TNHH Môi trường Xanh"),
     ]
     for index, (code, days_ago, outcomes, applicant, *gap) in enumerate(plans):
