@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import sys
 from datetime import date, datetime
+from pathlib import Path
 
 import click
 
@@ -202,6 +203,37 @@ def _calendar_change(change):
             return change(session)
     except DomainError as exc:
         raise click.ClickException(exc.message) from None
+
+
+@main.group()
+def procedures() -> None:
+    """The procedure library."""
+
+
+@procedures.command("import")
+@click.argument("directory", required=False,
+                type=click.Path(exists=True, file_okay=False, path_type=Path))
+def procedures_import(directory: Path | None) -> None:
+    """Add the procedures of DIRECTORY/catalog.json and the diagrams beside it (by default the
+    shipped library). Each is added, skipped (its code exists) or refused with its problems;
+    a refused one changes nothing. Exits with status 1 if any was refused."""
+    from bpmn.catalog import LIBRARY
+    from engine.services.procedures import import_library
+    app = _app()
+    try:
+        with unit_of_work(_sessions(app)) as session:
+            results = import_library(session, None, now(), directory or LIBRARY)
+    except DomainError as exc:
+        raise click.ClickException(exc.message) from None
+    for result in results:
+        click.echo(f"{result.status:<8} {result.code:<12} {result.name}")
+        if result.status == "refused":
+            for problem in result.problems:
+                click.echo(f"         {problem}")
+    counts = {s: sum(r.status == s for r in results) for s in ("added", "skipped", "refused")}
+    click.echo(", ".join(f"{n} {status}" for status, n in counts.items()))
+    if counts["refused"]:
+        sys.exit(1)
 
 
 if __name__ == "__main__":
