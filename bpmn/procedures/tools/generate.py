@@ -180,25 +180,10 @@ def _bounds(box: Box) -> str:
     return f'<dc:Bounds x="{box.x:g}" y="{box.y:g}" width="{box.w:g}" height="{box.h:g}" />'
 
 
-def render(shape: Shape) -> str:
-    nodes = {n.id: n for n in shape.nodes}
-    ids = [f.id for f in shape.flows]
-    assert len(ids) == len(set(ids)), f"{shape.id}: two flows between the same elements"
-    for flow in shape.flows:
-        assert flow.source in nodes and flow.target in nodes, f"{shape.id}: {flow.id}"
-        if flow.default:
-            nodes[flow.source].default = flow.id
+def _drawing(shape: Shape) -> tuple[list[str], list[str]]:
+    """BPMN DI: a shape with bounds for the pool, each lane and node; an edge per flow."""
     boxes, lanes, pool = layout(shape)
     pid = shape.id
-    lane_xml = "\n".join(
-        f'      <bpmn:lane id="Lane_{lane}" name="{LANE_NAMES[lane]}">\n' + "\n".join(
-            f"        <bpmn:flowNodeRef>{n.id}</bpmn:flowNodeRef>"
-            for n in shape.nodes if n.lane == lane) + "\n      </bpmn:lane>"
-        for lane in shape.lanes)
-    node_xml = "\n".join(_node_xml(n, [f for f in shape.flows if f.target == n.id],
-                                   [f for f in shape.flows if f.source == n.id])
-                         for n in shape.nodes)
-    flow_xml = "\n".join(_flow_xml(f) for f in shape.flows)
     shapes_di = [f'      <bpmndi:BPMNShape id="Participant_{pid}_di" bpmnElement='
                  f'"Participant_{pid}" isHorizontal="true">\n        {_bounds(pool)}\n'
                  "      </bpmndi:BPMNShape>"]
@@ -215,6 +200,28 @@ def render(shape: Shape) -> str:
                          for x, y in waypoints(flow, boxes[flow.source], boxes[flow.target]))
         edges_di.append(f'      <bpmndi:BPMNEdge id="{flow.id}_di" bpmnElement="{flow.id}">\n'
                         f"        {points}\n      </bpmndi:BPMNEdge>")
+    return shapes_di, edges_di
+
+
+def render(shape: Shape) -> str:
+    nodes = {n.id: n for n in shape.nodes}
+    ids = [f.id for f in shape.flows]
+    assert len(ids) == len(set(ids)), f"{shape.id}: two flows between the same elements"
+    for flow in shape.flows:
+        assert flow.source in nodes and flow.target in nodes, f"{shape.id}: {flow.id}"
+        if flow.default:
+            nodes[flow.source].default = flow.id
+    pid = shape.id
+    lane_xml = "\n".join(
+        f'      <bpmn:lane id="Lane_{lane}" name="{LANE_NAMES[lane]}">\n' + "\n".join(
+            f"        <bpmn:flowNodeRef>{n.id}</bpmn:flowNodeRef>"
+            for n in shape.nodes if n.lane == lane) + "\n      </bpmn:lane>"
+        for lane in shape.lanes)
+    node_xml = "\n".join(_node_xml(n, [f for f in shape.flows if f.target == n.id],
+                                   [f for f in shape.flows if f.source == n.id])
+                         for n in shape.nodes)
+    flow_xml = "\n".join(_flow_xml(f) for f in shape.flows)
+    shapes_di, edges_di = _drawing(shape)
     doc = (f"\n    <bpmn:documentation>{escape(shape.doc)}</bpmn:documentation>"
            if shape.doc else "")
     return f"""<?xml version="1.0" encoding="UTF-8"?>
