@@ -70,6 +70,7 @@ OUTCOMES: dict[str, tuple[str, str]] = {
     "opinions_received": ("Đã nhận ý kiến", "Opinions received"),
     "inspected": ("Đã kiểm tra thực địa", "Site inspected"),
     "drafted": ("Đã dự thảo", "Draft ready"),
+    "back_to_review": ("Đã đôn đốc, chuyển lại thẩm định", "Urged; back to review"),
 }
 
 # Step actions the application treats specially.

@@ -48,7 +48,8 @@ def receive(session: Session, actor: User, now: datetime, *, procedure_code: str
     code = next_dossier_code(session, agency_code, now.astimezone(VN_TZ).date())
     helpers = diagram_helpers(calendar, now)
     run = _engine(lambda: Run.start(diagram, {"dossier_code": code, "channel": channel,
-                                              "due_date": due.date.isoformat()}, helpers))
+                                              "due_date": due.date.isoformat()}, helpers,
+                                    now=now))
     receive_task = next((t for t in run.open_tasks() if t.step.action == "receive"), None)
     if receive_task is not None:
         _engine(lambda: run.complete(receive_task.task_id,
@@ -108,7 +109,7 @@ def complete_task(session: Session, actor: User, now: datetime, work_item_id: in
     step_result = (calendar.classify(now, local_date(item.due_at, calendar))
                    if item.due_at is not None else None)
     run = _engine(lambda: Run.restore(diagram, dossier.workflow_state,
-                                      diagram_helpers(calendar, now)))
+                                      diagram_helpers(calendar, now), now=now))
     if item.task_id not in {t.task_id for t in run.open_tasks()}:
         raise Conflict(f"this step of dossier {dossier.code} was completed by someone else; "
                        "reload the page")

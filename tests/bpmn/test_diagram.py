@@ -23,10 +23,11 @@ def test_standard_diagram_has_four_lanes_with_roles_and_allotments():
     roles = {s.id: s.role for s in diagram.steps.values()}
     assert roles == {"receive": "one_stop", "handover": "one_stop", "review": "specialist",
                      "supplement": "one_stop", "check": "head", "approve": "leader",
-                     "return_result": "one_stop"}
+                     "return_result": "one_stop", "expedite": "head"}
     assert diagram.step("review").outcomes == ("approve", "supplement", "refuse")
     assert diagram.step("review").decides
-    assert sum(s.allotment for s in diagram.steps.values()) == Decimal("8")
+    # 8 on the main path, plus half a day for the head's expedite step after an escalation
+    assert sum(s.allotment for s in diagram.steps.values()) == Decimal("8.5")
     assert diagram.receive_step.id == "receive"
     assert len(diagram.sha256) == 64 and not diagram.warnings
 
