@@ -25,6 +25,9 @@ ACTIONS = {
     "receive": ("Tiếp nhận hồ sơ", "Received the dossier"),
     "complete": ("Hoàn thành bước", "Completed a step"),
     "claim": ("Nhận xử lý", "Claimed"), "release": ("Trả lại hàng chờ", "Released"),
+    "timer_fired": ("Hẹn giờ đến hạn", "Timer fired"),
+    "escalation": ("Chuyển cấp trên đôn đốc", "Escalated"),
+    "timer_failed": ("Hẹn giờ bị lỗi", "Timer failed"),
     "clock_stop": ("Tạm dừng tính thời gian", "Clock stopped"),
     "clock_resume": ("Tính tiếp thời gian", "Clock resumed"),
     "apology": ("Xin lỗi và hẹn lại", "Apology and new appointment"),
@@ -60,13 +63,20 @@ def localdate(value: date | datetime | None) -> str:
 
 
 def urgency(due_at: datetime | None, dossier_due: date | None = None,
-            now: datetime | None = None) -> str:
-    """overdue / soon / ok, for the row colour in a queue."""
+            now: datetime | None = None, *, warned_at: datetime | None = None,
+            escalated: bool = False) -> str:
+    """overdue / escalated / soon / ok, for the row colour in a queue.
+
+    A work item a warning timer fired on (`warned_at`) is "soon" whatever its own due time;
+    one an escalation timer opened is "escalated" until it is overdue.
+    """
     now = now or datetime.now(timezone.utc)
     today = now.astimezone(VN_TZ).date()
     if (dossier_due and dossier_due < today) or (due_at and due_at < now):
         return "overdue"
-    if due_at and (due_at - now).total_seconds() < 24 * 3600:
+    if escalated:
+        return "escalated"
+    if warned_at is not None or (due_at and (due_at - now).total_seconds() < 24 * 3600):
         return "soon"
     return "ok"
 

@@ -1,7 +1,8 @@
 """After the engine ran: write the workflow state and rewrite work-item and timer rows.
 
 Rows of tasks still open are kept (with their claim); rows of finished tasks go; new open
-tasks get a row with the due time from their allotment in working hours.
+tasks get a row with the due time from their allotment in working hours. Timer rows follow
+the run's waiting timers (see `_sync_timers`); the scheduler fires them (services/timers.py).
 """
 from __future__ import annotations
 
@@ -64,13 +65,24 @@ def _sync_work_items(session: Session, dossier: Dossier, run: Run, now: datetime
 
 
 def _sync_timers(session: Session, dossier: Dossier, run: Run) -> None:
-    existing = {t.task_id: t for t in session.execute(
-        select(Timer).where(Timer.dossier_id == dossier.id, Timer.fired_at.is_(None))).scalars()}
-    waiting = {t.task_id: t for t in run.timers()}
-    for task_id, row in existing.items():
-        if task_id not in waiting:
+    """One row per waiting timer. A fired row stays, marked, as long as the dossier is open
+    (a cycle's row is re-armed in place for its next occurrence); a row whose timer was
+    cancelled (its task ended) goes; a finished dossier keeps no timer rows."""
+    rows = {t.task_id: t for t in session.execute(
+        select(Timer).where(Timer.dossier_id == dossier.id)).scalars()}
+    if run.is_completed or dossier.finished_at is not None:
+        for row in rows.values():
             session.delete(row)
+        return
+    waiting = {t.task_id: t for t in run.timers()}
+    for task_id, row in rows.items():
+        timer = waiting.get(task_id)
+        if timer is None:
+            if row.fired_at is None:
+                session.delete(row)
+        elif row.fired_at is not None or row.fire_at != timer.fire_at:
+            row.fire_at, row.fired_at = timer.fire_at, None
     for task_id, timer in waiting.items():
-        if task_id not in existing:
+        if task_id not in rows:
             session.add(Timer(dossier_id=dossier.id, task_id=task_id,
                               element_id=timer.element_id, fire_at=timer.fire_at))
