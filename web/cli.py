@@ -91,7 +91,14 @@ def demo(host: str, port: int, reset: bool) -> None:
         click.echo(f"  {user.username:<12} {', '.join(user.roles):<11} {user.full_name}")
     click.echo("  (specialists and heads of the other departments: cv.thuongmai, tp.thuongmai, "
                "cv.laodong, ...)\nCtrl+C stops the server.\n")
-    run_simple(host, port, app, threaded=True, use_reloader=False)
+    from engine.scheduler import DEFAULT_INTERVAL, start_background
+    scheduler = start_background(_sessions(app))
+    click.echo(f"timers: a scheduler inside this demo process sweeps due timers every "
+               f"{DEFAULT_INTERVAL} s (production runs `motcua scheduler` on its own)\n")
+    try:
+        run_simple(host, port, app, threaded=True, use_reloader=False)
+    finally:
+        scheduler.shutdown(wait=False)
 
 
 def _reset_sqlite(engine) -> None:
@@ -104,6 +111,40 @@ def _reset_sqlite(engine) -> None:
         engine.dispose()
         for suffix in ("", "-wal", "-shm"):
             Path(f"{path}{suffix}").unlink(missing_ok=True)
+
+
+@main.command()
+@click.option("--interval", default=30, show_default=True, type=click.IntRange(min=1),
+              help="Seconds between sweeps")
+@click.option("--once", is_flag=True, help="Sweep once (every due timer) and exit")
+@click.option("--batch", default=50, show_default=True, type=click.IntRange(min=1),
+              help="Timers fired per transaction")
+def scheduler(interval: int, once: bool, batch: int) -> None:
+    """Fire due diagram timers: sweep now, then every INTERVAL seconds (its own process).
+
+    Several may run against PostgreSQL: each timer still fires once.
+    """
+    import logging
+
+    from engine.scheduler import run_blocking, sweep
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    sessions = _sessions(_app())
+    if once:
+        report = sweep(sessions, batch=batch)
+        click.echo(report.summary())
+        for result in report.fired:
+            click.echo(f"  fired {result.element_id} of {result.dossier_code}: due "
+                       f"{result.fire_at.isoformat()}, {result.late_seconds:.0f} s late"
+                       + (f", {result.effect}" if result.effect else ""))
+        for result in report.failed:
+            click.echo(f"  FAILED timer {result.timer_id} of {result.dossier_code}: "
+                       f"{result.error}")
+        if report.error or report.failed:
+            sys.exit(1)
+        return
+    click.echo(f"motcua scheduler: sweeping due timers every {interval} s (Ctrl+C stops it)")
+    run_blocking(sessions, interval=interval, batch=batch)
 
 
 @main.command("create-user")
