@@ -168,6 +168,26 @@ def create_user_command(username, full_name, roles, department, password) -> Non
 
 
 @main.group()
+def audit() -> None:
+    """The audit trail."""
+
+
+@audit.command("verify")
+def audit_verify() -> None:
+    """Walk the hash chain; name the first event altered, removed or inserted (exit 1)."""
+    from engine.audit_verify import verify_chain
+    app = _app()
+    with unit_of_work(_sessions(app)) as session:
+        report = verify_chain(session)
+    if report.intact:
+        click.echo(f"audit trail intact: {report.checked} events verified")
+        return
+    click.echo(f"AUDIT TRAIL BROKEN: {report.problem} "
+               f"({report.checked} events verified before it)", err=False)
+    sys.exit(1)
+
+
+@main.group()
 def calendar() -> None:
     """Working-day calendar."""
 
