@@ -1,41 +1,114 @@
 """The work queue: reads only work-item rows and their indexes."""
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from .. import audit
-from ..errors import Conflict, Forbidden, NotFound
+from ..calendar import VN_TZ
+from ..errors import Conflict, Forbidden, InvalidInput, NotFound
 from ..models import Dossier, User, WorkItem
 from .access import check_may_see
 
-TABS = ("mine", "unclaimed")
+TABS = ("mine", "unclaimed", "department")
+SORTS = {
+    "due": (WorkItem.due_at.is_(None), WorkItem.due_at, WorkItem.id),
+    "appointment": (WorkItem.dossier_due_date, WorkItem.id),
+    "newest": (WorkItem.created_at.desc(), WorkItem.id.desc()),
+    "code": (WorkItem.dossier_code,),
+}
+DUE_SOON = timedelta(hours=24)
+
+
+@dataclass(frozen=True)
+class QueueFilter:
+    """What an officer narrows a queue tab to. Empty fields filter nothing."""
+    procedure_ids: tuple[int, ...] | None = None  # a field filter becomes its procedures' ids
+    waiting: str | None = None  # "supplement" (waiting for the applicant) or "work"
+    due: str | None = None  # "soon" or "overdue"
+    q: str = ""  # dossier code or applicant name, in part
+    sort: str = "due"
+
+
+def tabs_for(actor: User) -> tuple[str, ...]:
+    return TABS if actor.has_role("head") else TABS[:2]
 
 
 def _tab_filter(actor: User, tab: str):
     if tab == "mine":
         return WorkItem.assignee_id == actor.id
+    if tab == "department":
+        return WorkItem.department_id == actor.department_id
     return and_(WorkItem.assignee_id.is_(None), WorkItem.role.in_(sorted(actor.roles)),
                 or_(WorkItem.department_id.is_(None),
                     WorkItem.department_id == actor.department_id))
 
 
-def work_queue(session: Session, actor: User, tab: str = "mine", *, limit: int = 50,
-               offset: int = 0) -> list[WorkItem]:
+def _narrow(query, filters: QueueFilter, now: datetime):
+    if filters.procedure_ids is not None:
+        query = query.where(WorkItem.procedure_id.in_(filters.procedure_ids))
+    if filters.waiting == "supplement":
+        query = query.where(WorkItem.action == "supplement")
+    elif filters.waiting == "work":
+        query = query.where(or_(WorkItem.action.is_(None), WorkItem.action != "supplement"))
+    if filters.due == "overdue":
+        query = query.where(or_(WorkItem.due_at < now,
+                                WorkItem.dossier_due_date < now.astimezone(VN_TZ).date()))
+    elif filters.due == "soon":
+        query = query.where(WorkItem.due_at >= now,
+                            or_(WorkItem.due_at < now + DUE_SOON, WorkItem.warned_at.is_not(None)))
+    if filters.q.strip():
+        like = f"%{filters.q.strip()}%"
+        query = query.where(or_(WorkItem.dossier_code.ilike(like),
+                                WorkItem.applicant_name.ilike(like)))
+    return query
+
+
+def _check_tab(actor: User, tab: str) -> None:
     if tab not in TABS:
         raise NotFound(f"no queue tab {tab!r}")
-    query = (select(WorkItem).where(_tab_filter(actor, tab))
-             .order_by(WorkItem.due_at.is_(None), WorkItem.due_at, WorkItem.id)
-             .limit(limit).offset(offset))
-    return list(session.execute(query).scalars())
+    if tab not in tabs_for(actor):
+        raise Forbidden("only a department head sees the department's queue")
+
+
+def work_queue(session: Session, actor: User, tab: str = "mine", *,
+               filters: QueueFilter = QueueFilter(), now: datetime | None = None,
+               limit: int = 50, offset: int = 0) -> list[WorkItem]:
+    _check_tab(actor, tab)
+    if filters.sort not in SORTS:
+        raise InvalidInput(f"unknown sort {filters.sort!r}", {"sort": list(SORTS)})
+    query = _narrow(select(WorkItem).where(_tab_filter(actor, tab)), filters,
+                    now or datetime.now(timezone.utc))
+    return list(session.execute(query.order_by(*SORTS[filters.sort])
+                                .limit(limit).offset(offset)).scalars())
 
 
 def queue_counts(session: Session, actor: User) -> dict[str, int]:
     return {tab: session.execute(select(func.count()).select_from(WorkItem)
                                  .where(_tab_filter(actor, tab))).scalar_one()
-            for tab in TABS}
+            for tab in tabs_for(actor)}
+
+
+def reassign(session: Session, actor: User, now: datetime, work_item_id: int,
+             to_user_id: int) -> WorkItem:
+    """A department head hands a task of the department to one of its officers."""
+    item = _item(session, work_item_id)
+    if not actor.has_role("head") or item.department_id != actor.department_id:
+        raise Forbidden("only the head of the task's department can reassign it")
+    target = session.get(User, to_user_id)
+    if target is None or not target.active or item.role not in target.roles or (
+            item.department_id is not None and target.department_id != item.department_id):
+        raise InvalidInput("that officer cannot take this step (role or department)")
+    before = item.assignee_id
+    item.assignee_id, item.claimed_at = target.id, now
+    dossier = session.get(Dossier, item.dossier_id)
+    audit.record(session, at=now, actor=actor, action="reassign", dossier=dossier,
+                 step_id=item.step_id, before={"assignee": before},
+                 after={"assignee": target.id})
+    return item
 
 
 def claim(session: Session, actor: User, now: datetime, work_item_id: int) -> WorkItem:

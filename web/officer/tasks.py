@@ -6,10 +6,12 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from engine.clock import now
-from engine.models import Dossier, Procedure, WorkItem
+from engine.errors import DomainError
+from engine.models import Dossier, Procedure, User, WorkItem
 from engine.services import dossiers, queue as queue_service
 from engine.services.access import may_see
 from engine.services.procedures import diagram_for
+from engine.services.queue import QueueFilter
 
 from ..database import db
 from ..schemas import CompleteIn
@@ -23,17 +25,45 @@ PAGE_SIZE = 25
 @bp.get("/queue")
 @roles_required(*OFFICER_ROLES)
 def queue():
+    me = actor()
     tab = request.args.get("tab", "mine")
-    if tab not in queue_service.TABS:
+    if tab not in queue_service.tabs_for(me):
         abort(404)
     page = max(request.args.get("page", 1, type=int), 1)
     session = db()
-    items = queue_service.work_queue(session, actor(), tab, limit=PAGE_SIZE + 1,
-                                     offset=(page - 1) * PAGE_SIZE)
     procedures = {p.id: p for p in session.execute(select(Procedure)).scalars()}
-    return render_template("officer/queue.html", tab=tab, items=items[:PAGE_SIZE], page=page,
-                           has_next=len(items) > PAGE_SIZE, procedures=procedures,
-                           counts=queue_service.queue_counts(session, actor()), now=now())
+    filters = _filters(request.args, procedures)
+    try:
+        items = queue_service.work_queue(session, me, tab, filters=filters, now=now(),
+                                         limit=PAGE_SIZE + 1, offset=(page - 1) * PAGE_SIZE)
+    except DomainError as exc:
+        abort(400, exc.message)
+    colleagues = _colleagues(session, me) if tab == "department" else []
+    names = {c.id: c.full_name for c in colleagues}
+    return render_template("officer/queue.html", tab=tab, tabs=queue_service.tabs_for(me),
+                           items=items[:PAGE_SIZE], page=page, has_next=len(items) > PAGE_SIZE,
+                           procedures=procedures, args=request.args, colleagues=colleagues,
+                           names=names, kept={k: v for k, v in request.args.items()
+                                              if k not in ("page", "tab")},
+                           counts=queue_service.queue_counts(session, me), now=now())
+
+
+def _filters(args, procedures: dict) -> QueueFilter:
+    ids = None
+    if args.get("procedure"):
+        ids = tuple(p.id for p in procedures.values() if p.code == args["procedure"])
+    elif args.get("field"):
+        ids = tuple(p.id for p in procedures.values() if p.field == args["field"])
+    return QueueFilter(procedure_ids=ids, waiting=args.get("waiting") or None,
+                       due=args.get("due") or None, q=args.get("q", "")[:100],
+                       sort=args.get("sort") or "due")
+
+
+def _colleagues(session, me: User) -> list[User]:
+    """Officers of the head's department, to whom a task may be reassigned."""
+    return list(session.execute(select(User).where(
+        User.department_id == me.department_id, User.active.is_(True))
+        .order_by(User.full_name)).scalars())
 
 
 @bp.get("/tasks/<int:item_id>")
@@ -67,6 +97,16 @@ def claim(item_id: int):
     return act(lambda s: queue_service.claim(s, actor(), now(), item_id),
                success=_("You now handle dossier {result.dossier_code}."),
                done_url=url_for(".task", item_id=item_id), error_url=url_for(".queue"))
+
+
+@bp.post("/tasks/<int:item_id>/reassign")
+@roles_required("head")
+def reassign(item_id: int):
+    to_user = request.form.get("to_user", type=int)
+    return act(lambda s: queue_service.reassign(s, actor(), now(), item_id, to_user or 0),
+               success=_("Task of dossier {result.dossier_code} reassigned."),
+               done_url=url_for(".queue", tab="department"),
+               error_url=url_for(".queue", tab="department"))
 
 
 @bp.post("/tasks/<int:item_id>/release")
