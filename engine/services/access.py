@@ -1,8 +1,13 @@
 """Who may act on which work item."""
 from __future__ import annotations
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
 from ..errors import Forbidden
-from ..models import User, WorkItem
+from ..models import AuditEvent, Dossier, User, WorkItem
+
+APPROVING_ROLES = ("head", "leader")
 
 
 def may_see(actor: User, item: WorkItem) -> bool:
@@ -23,3 +28,19 @@ def check_may_act(actor: User, item: WorkItem) -> None:
     check_may_see(actor, item)
     if item.assignee_id is not None and item.assignee_id != actor.id:
         raise Forbidden("this task is claimed by another officer")
+
+
+def check_separation_of_duties(session: Session, actor: User, dossier: Dossier, step,
+                               diagram) -> None:
+    """Whoever reviewed a dossier (the deciding step) may not check or approve it, and the
+    other way round: a person holding several roles still acts in only one of them."""
+    if not (step.decides or step.role in APPROVING_ROLES):
+        return
+    done = set(session.execute(select(AuditEvent.step_id).where(
+        AuditEvent.dossier_id == dossier.id, AuditEvent.action == "complete",
+        AuditEvent.actor_id == actor.id)).scalars())
+    reviewed = any(diagram.steps[s].decides for s in done if s in diagram.steps)
+    approved = any(diagram.steps[s].role in APPROVING_ROLES for s in done if s in diagram.steps)
+    if (step.decides and approved) or (step.role in APPROVING_ROLES and reviewed):
+        raise Forbidden("the same person may not both review and approve a dossier; "
+                        "another officer must take this step")

@@ -19,7 +19,7 @@ from ..diagram_helpers import diagram_helpers
 from ..errors import Conflict, DomainError, Forbidden, InvalidInput
 from ..models import Dossier, User, WorkItem
 from . import pauses
-from .access import check_may_act
+from .access import check_may_act, check_separation_of_duties
 from .apology import require_apology_to_return
 from .procedures import diagram_for, procedure_by_code, published_version
 from .sync import apply_run, dossier_status, sync_rows
@@ -90,6 +90,7 @@ def complete_task(session: Session, actor: User, now: datetime, work_item_id: in
     version = dossier.process_version
     diagram = diagram_for(version)
     step = diagram.step(item.step_id)
+    check_separation_of_duties(session, actor, dossier, step, diagram)
     if outcome not in step.outcomes:
         raise InvalidInput(f"outcome {outcome!r} is not offered at step {step.name}",
                            {"outcome": list(step.outcomes)})

@@ -164,3 +164,20 @@ def test_unknown_procedure_and_missing_name_are_clear_errors(library):
         with pytest.raises(Forbidden):
             dossiers.receive(session, user(session, "specialist"), T0,
                              procedure_code="BQL.DT.01", applicant={"name": "A"})
+
+
+def test_the_reviewer_may_not_approve_the_same_dossier(library):
+    from engine.models import UserRole
+    code = receive(library, T0)
+    with library.begin() as session:  # a specialist who is also a leader
+        session.add(UserRole(user_id=user(session, "specialist").id, role_code="leader"))
+    advance(library, code, "officer", "handed_over", T0 + hours(1))
+    advance(library, code, "specialist", "approve", T0 + hours(2))
+    advance(library, code, "head", "agree", T0 + hours(3))
+    with library.begin() as session:
+        item = open_item(session, code)
+        assert item.step_id == "approve"
+        with pytest.raises(Forbidden, match="both review and approve"):
+            dossiers.complete_task(session, user(session, "specialist"), T0 + hours(4),
+                                   item.id, outcome="sign")
+    assert advance(library, code, "leader", "sign", T0 + hours(4)).status == "in_progress"
