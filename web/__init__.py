@@ -22,6 +22,11 @@ def create_app(config: dict | None = None) -> Flask:
         MAX_CONTENT_LENGTH=20 * 1024 * 1024,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
+        # Behind HTTPS (production) set MOTCUA_SECURE_COOKIES=1: cookies only travel encrypted.
+        SESSION_COOKIE_SECURE=os.environ.get("MOTCUA_SECURE_COOKIES") == "1",
+        REMEMBER_COOKIE_SECURE=os.environ.get("MOTCUA_SECURE_COOKIES") == "1",
+        REMEMBER_COOKIE_HTTPONLY=True,
+        PERMANENT_SESSION_LIFETIME=8 * 3600,
     )
     if config:
         app.config.from_mapping(config)
