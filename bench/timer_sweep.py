@@ -1,7 +1,7 @@
 """Cost of the scheduler's timer sweep with 100,000 waiting timers (issue 3).
 
-    .venv/bin/python bench/timer_sweep.py                      # SQLite file in a temp dir
-    .venv/bin/python bench/timer_sweep.py --database-url postgresql://postgres@127.0.0.1:5432/test
+    .venv/bin/python -m bench.timer_sweep                      # SQLite file in a temp dir
+    .venv/bin/python -m bench.timer_sweep --database-url postgresql://postgres@127.0.0.1:5432/test
 
 What is measured, honestly:
 - One real dossier is received and taken into review through the services, so it has a real
@@ -20,21 +20,16 @@ On PostgreSQL the data goes into a fresh schema, dropped at the end.
 from __future__ import annotations
 
 import argparse
-import os
-import platform
-import shutil
 import statistics
 import sys
-import tempfile
 import time
-import uuid
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 
 from sqlalchemy import insert, select, text
 from sqlalchemy.orm import undefer
 
-from engine.db import create_schema, make_engine, normalise_url, session_factory
+from engine.db import session_factory
+from bench.common import bench_database, machine
 from engine.demo import install_library
 from engine.models import AuditEvent, Dossier, Timer, User, WorkItem
 from engine.scheduler import sweep
@@ -47,17 +42,6 @@ NOW = datetime(2026, 6, 1, 3, 0, tzinfo=timezone.utc)  # the sweep's "now" for (
 WAITING_DOSSIERS, DUE_DOSSIERS = 49_500, 500  # two timers each: 100,000 timers
 RUNS = 25
 CHUNK = 5_000
-
-
-def machine(engine) -> list[str]:
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text()
-                .splitlines() if line.startswith("model name")), platform.processor() or "?")
-    with engine.connect() as conn:
-        version = (conn.execute(text("select sqlite_version()")).scalar_one()
-                   if engine.dialect.name == "sqlite" else
-                   conn.execute(text("show server_version")).scalar_one())
-    return [f"CPU: {cpu}, {os.cpu_count()} cores", f"Python {platform.python_version()}",
-            f"database: {engine.dialect.name} {version} ({engine.url.render_as_string()})"]
 
 
 def real_dossier(sessions) -> str:
@@ -162,35 +146,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database-url", default="", help="PostgreSQL URL (default: SQLite)")
     args = parser.parse_args()
-    cleanup = None
-    if args.database_url:
-        schema = f"motcua_bench_{uuid.uuid4().hex[:8]}"
-        admin = make_engine(args.database_url)
-        with admin.begin() as conn:
-            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-        sep = "&" if "?" in args.database_url else "?"
-        url = normalise_url(args.database_url) + f"{sep}options=-csearch_path%3D{schema}"
-
-        def cleanup():
-            with admin.begin() as conn:
-                conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-    else:
-        directory = tempfile.mkdtemp(prefix="motcua-bench-")
-        url = f"sqlite:///{directory}/bench.sqlite3"
-
-        def cleanup():
-            shutil.rmtree(directory, ignore_errors=True)
-    engine = make_engine(url)
-    try:
+    with bench_database(args.database_url) as engine:
         run(engine)
-    finally:
-        engine.dispose()
-        if cleanup:
-            cleanup()
 
 
 def run(engine) -> None:
-    create_schema(engine)
     sessions = session_factory(engine)
     print("motcua timer sweep benchmark")
     for line in machine(engine):

@@ -1,0 +1,57 @@
+"""What the benchmarks share: the machine they ran on and a throw-away database."""
+from __future__ import annotations
+
+import os
+import platform
+import shutil
+import tempfile
+import uuid
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
+
+from engine.db import create_schema, make_engine, normalise_url
+
+
+def machine(engine: Engine | None = None) -> list[str]:
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text()
+                .splitlines() if line.startswith("model name")), platform.processor() or "?")
+    lines = [f"CPU: {cpu}, {os.cpu_count()} cores", f"Python {platform.python_version()}"]
+    if engine is not None:
+        with engine.connect() as conn:
+            version = (conn.execute(text("select sqlite_version()")).scalar_one()
+                       if engine.dialect.name == "sqlite" else
+                       conn.execute(text("show server_version")).scalar_one())
+        lines.append(f"database: {engine.dialect.name} {version} "
+                     f"({engine.url.render_as_string()})")
+    return lines
+
+
+@contextmanager
+def bench_database(database_url: str = "") -> Iterator[Engine]:
+    """A fresh schema: an SQLite file in a temp dir, or a new PostgreSQL schema, dropped after."""
+    if database_url:
+        schema = f"motcua_bench_{uuid.uuid4().hex[:8]}"
+        admin = make_engine(database_url)
+        with admin.begin() as conn:
+            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+        sep = "&" if "?" in database_url else "?"
+        url = normalise_url(database_url) + f"{sep}options=-csearch_path%3D{schema}"
+    else:
+        directory = tempfile.mkdtemp(prefix="motcua-bench-")
+        url = f"sqlite:///{directory}/bench.sqlite3"
+    engine = make_engine(url)
+    try:
+        create_schema(engine)
+        yield engine
+    finally:
+        engine.dispose()
+        if database_url:
+            with admin.begin() as conn:
+                conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+            admin.dispose()
+        else:
+            shutil.rmtree(directory, ignore_errors=True)
