@@ -1,6 +1,6 @@
 """B1: one human-task completion through the service layer, against the bare SpiffWorkflow floor.
 
-    .venv/bin/python -m bench.step_cost [--dossiers 200] [--database-url postgresql://...] [--profile]
+    .venv/bin/python -m bench.step_cost [--dossiers 200] [--database-url URL] [--profile]
 
 Both sides take the same diagram (bpmn/procedures/standard.bpmn) through the same five steps
 after receipt (hand-over, review, check, approval, return):
