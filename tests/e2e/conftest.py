@@ -46,12 +46,39 @@ def browser():
         browser.close()
 
 
+def new_page(browser, base_url: str, **options):
+    """A page in a context of its own (its own cookies: one logged-in user)."""
+    context = browser.new_context(**{"base_url": base_url, "locale": "vi-VN",
+                                     "viewport": {"width": 1280, "height": 900}, **options})
+    context.set_default_timeout(10_000)
+    return context.new_page()
+
+
 @pytest.fixture
 def page(browser, live_server):
     expect.set_options(timeout=10_000)
-    context = browser.new_context(base_url=live_server, locale="vi-VN",
-                                  viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(10_000)
-    page = context.new_page()
+    page = new_page(browser, live_server)
     yield page
-    context.close()
+    page.context.close()
+
+
+@pytest.fixture
+def login_as(browser, live_server):
+    """`login_as("head")`: a page of its own in which that user of the `library` fixture has
+    logged in through the form; the same page again for the same user."""
+    from tests.conftest import PASSWORD
+
+    from .flows import log_in
+
+    expect.set_options(timeout=10_000)
+    pages = {}
+
+    def open_as(username: str):
+        if username not in pages:
+            pages[username] = new_page(browser, live_server)
+            log_in(pages[username], username, PASSWORD)
+        return pages[username]
+
+    yield open_as
+    for page in pages.values():
+        page.context.close()
