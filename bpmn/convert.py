@@ -1,0 +1,632 @@
+"""Diagrams drawn in other modelers (Camunda Modeler, bpmn.io, SpiffArena), on their way in.
+
+Every diagram that enters the application (an upload, a save from the modeler, a file of a
+corpus) goes through `import_diagram`: the XML is parsed safely (bpmn.xml), what can be
+converted faithfully is converted, what cannot is reported as located problems, and the result
+is validated by `load_diagram` with our own rules. The report says per file:
+
+- accepted: the file is valid as it is, and kept byte for byte (same sha256);
+- converted: valid after the conversions listed (each with its element, line, before, after);
+- refused: the problems (each located by element id and line) say why; nothing is kept.
+
+Faithful conversions (the converted diagram does what the original meant on its engine):
+- a timer value written as a bare ISO 8601 duration, date-time or repetition (Camunda's
+  `PT5M`, `2026-01-01T00:00`, `R3/PT10M`) becomes the Python string `"PT5M"` our engine
+  evaluates;
+- a Camunda expression `${...}` / `#{...}` that is a plain variable, a negated variable, a
+  literal, or a comparison of variables and literals (JUEL `==`, `!=`, `<`, `eq`, `ne`, `lt`,
+  `gt`, `le`, `ge`, `!`, `not`, `&&`, `||`, `and`, `or`, `true`, `false`, `null`) becomes the
+  same Python expression.
+
+Reported as errors (the diagram is refused): no executable process; a data store; a service,
+send or business rule task or a message carrying an implementation this application does not
+run (Java classes, expressions, external tasks, connectors, DMN); a message without a name;
+a script or condition in another language than Python; a cron timer; Camunda listeners,
+input/output mappings and call-activity variable mappings. Reported as warnings (kept, but
+ignored here): Camunda task assignment, forms, properties, asynchronous continuations and
+history settings, which this application handles its own way (lanes, outcomes).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from lxml import etree
+
+from .diagram import Diagram, load_diagram
+from .problems import DiagramInvalid, Problem
+from .xml import MAX_DIAGRAM_BYTES, parse_diagram_xml
+
+BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
+CAMUNDA = "http://camunda.org/schema/1.0/bpmn"
+SPIFF = "http://spiffworkflow.org/bpmn/schema/1.0/core"
+XSI = "http://www.w3.org/2001/XMLSchema-instance"
+NS = {"bpmn": BPMN, "camunda": CAMUNDA, "spiffworkflow": SPIFF}
+# Namespaces whose extension elements are only drawing or documentation.
+HARMLESS_NS = {SPIFF, "http://www.omg.org/spec/BPMN/20100524/DI",
+               "http://www.omg.org/spec/DD/20100524/DC", "http://www.omg.org/spec/DD/20100524/DI",
+               "http://bpmn.io/schema/bpmn/biocolor/1.0", "http://www.omg.org/spec/BPMN/non-normative/color/1.0",
+               "http://bpmn.io/schema/bpmn", "http://www.signavio.com"}
+
+# Camunda attributes that carry behaviour this application does not run: the diagram would
+# do something else here than on Camunda, so it is refused.
+CAMUNDA_NOT_RUN = {
+    "class": "runs the Java class {value}",
+    "delegateExpression": "runs the Java delegate {value}",
+    "expression": "evaluates the Camunda expression {value}",
+    "type": "is a Camunda '{value}' task (an external worker or connector)",
+    "topic": "is an external task of topic {value}",
+    "resultVariable": "stores a Camunda result in variable {value}",
+    "decisionRef": "evaluates the DMN decision {value}",
+    "decisionRefBinding": "binds a DMN decision ({value})",
+    "resource": "loads its script from {value}",
+    "collection": "loops over the Camunda collection {value}",
+    "elementVariable": "names a Camunda loop variable {value}",
+    "calledElementBinding": "binds the called process by {value}",
+    "caseRef": "starts the CMMN case {value}",
+    "mapDecisionResult": "maps a DMN result ({value})",
+    "errorCodeVariable": "stores an error code in {value}",
+    "errorMessageVariable": "stores an error message in {value}",
+    "variableName": "stores a conditional event's variable {value}",
+}
+# Camunda extension elements that carry behaviour this application does not run.
+CAMUNDA_ELEMENTS_NOT_RUN = {
+    "executionListener": "a Camunda execution listener",
+    "taskListener": "a Camunda task listener",
+    "inputOutput": "Camunda input/output mappings",
+    "in": "Camunda variable mappings into the called process",
+    "out": "Camunda variable mappings out of the called process",
+    "connector": "a Camunda connector",
+    "field": "Camunda field injection",
+    "failedJobRetryTimeCycle": "a Camunda retry cycle",
+    "errorEventDefinition": "a Camunda error event definition",
+}
+# Camunda settings that this application handles its own way: kept, ignored, reported.
+CAMUNDA_IGNORED = {
+    "assignee": "who works a step is set by its lane's role here",
+    "candidateUsers": "who works a step is set by its lane's role here",
+    "candidateGroups": "who works a step is set by its lane's role here",
+    "candidateStarterGroups": "any one-stop officer starts a dossier here",
+    "candidateStarterUsers": "any one-stop officer starts a dossier here",
+    "initiator": "the officer who received a dossier is in its history here",
+    "dueDate": "a step's time is its 'allotment' property here",
+    "followUpDate": "a step's time is its 'allotment' property here",
+    "priority": "work queues sort by due time here",
+    "formKey": "a step's form is its outcome buttons here",
+    "formRef": "a step's form is its outcome buttons here",
+    "formRefBinding": "a step's form is its outcome buttons here",
+    "formRefVersion": "a step's form is its outcome buttons here",
+    "formData": "a step's form is its outcome buttons here",
+    "properties": "a step's properties are spiffworkflow:properties here",
+    "async": "each action is one transaction here",
+    "asyncBefore": "each action is one transaction here",
+    "asyncAfter": "each action is one transaction here",
+    "exclusive": "each action is one transaction here",
+    "jobPriority": "each action is one transaction here",
+    "taskPriority": "each action is one transaction here",
+    "historyTimeToLive": "history is the audit trail, kept for good",
+    "versionTag": "versions are numbered by document control here",
+    "isStartableInTasklist": "dossiers are started at the counter here",
+    "calledElementTenantId": "there is one tenant here",
+    "calledElementVersion": "called processes come from the same file here",
+    "calledElementVersionTag": "called processes come from the same file here",
+    "modelerTemplate": "modeler templates are not used here",
+    "modelerTemplateVersion": "modeler templates are not used here",
+}
+
+_NUM = r"\d+(?:[.,]\d+)?"
+_DURATION = re.compile(rf"^P(?!$)(?:{_NUM}Y)?(?:{_NUM}M)?(?:{_NUM}W)?(?:{_NUM}D)?"
+                       rf"(?:T(?=\d)(?:{_NUM}H)?(?:{_NUM}M)?(?:{_NUM}S)?)?$")
+_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?"
+                       r"(?:Z|[+-]\d{2}:?\d{2})?)?$")
+_CRON = re.compile(r"^(?:[\d*?/,LW#A-Z-]+\s+){4,6}[\d*?/,LW#A-Z-]+$")
+_JUEL = re.compile(r"^\s*[$#]\{(.*)\}\s*$", re.DOTALL)
+
+
+@dataclass(frozen=True)
+class Conversion:
+    """One faithful change made to a diagram on its way in."""
+    message: str
+    element_id: str
+    before: str
+    after: str
+    file: str = ""
+    line: int | None = None
+
+    def __str__(self) -> str:
+        where = ":".join(str(p) for p in (self.file, self.line) if p)
+        return f"{where or '<diagram>'} [{self.element_id}]: {self.message}: {self.before!r} -> {self.after!r}"
+
+    def as_dict(self) -> dict:
+        return {"message": self.message, "element_id": self.element_id, "before": self.before,
+                "after": self.after, "file": self.file, "line": self.line}
+
+
+@dataclass
+class ImportReport:
+    """What became of one diagram: accepted, converted or refused, and why."""
+    file: str
+    status: str  # accepted / converted / refused
+    conversions: list[Conversion] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)  # errors, then warnings
+    xml: str | None = None  # the diagram to keep (the converted text when converted)
+    diagram: Diagram | None = None
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity != "error"]
+
+    def as_dict(self) -> dict:
+        return {"file": self.file, "status": self.status,
+                "conversions": [c.as_dict() for c in self.conversions],
+                "problems": [p.as_dict() for p in self.problems]}
+
+
+def import_diagram(data: bytes | str, file: str = "", *,
+                   max_working_days=None, max_bytes: int = MAX_DIAGRAM_BYTES) -> ImportReport:
+    """Convert, check and validate one diagram; never raises for a bad diagram."""
+    raw = data.encode("utf-8") if isinstance(data, str) else data
+    try:
+        root = parse_diagram_xml(raw, file, max_bytes=max_bytes)
+    except DiagramInvalid as exc:
+        return ImportReport(file, "refused", problems=exc.problems)
+    if _local(root.tag) != "definitions" or etree.QName(root).namespace != BPMN:
+        return ImportReport(file, "refused", problems=[Problem(
+            "not a BPMN 2.0 diagram (the root element must be bpmn:definitions)", file=file,
+            line=root.sourceline)])
+    original_lines = {el.get("id"): el.sourceline for el in root.iter() if el.get("id")}
+    try:
+        conversions, problems = convert(root, file)
+    except Exception as exc:  # noqa: BLE001  (a bug here must not take the import down)
+        return ImportReport(file, "refused", problems=[Problem(
+            f"the diagram could not be read: {type(exc).__name__}: {exc}", file=file)])
+    if not conversions and not _utf8(raw, root):
+        conversions.append(Conversion(f"re-encoded as UTF-8 (was {root.getroottree().docinfo.encoding})",
+                                      root.get("id", ""), root.getroottree().docinfo.encoding,
+                                      "UTF-8", file, root.sourceline))
+    text = _serialize(root, raw) if conversions else raw.decode("utf-8")
+    errors = [p for p in problems if p.severity == "error"]
+    diagram = None
+    try:
+        diagram = load_diagram(text, file, max_working_days=max_working_days)
+        problems += diagram.warnings
+    except DiagramInvalid as exc:
+        refused_ids = {p.element_id for p in errors if p.element_id}
+        for problem in exc.problems:
+            problem = _locate(problem, root)
+            if errors and "could not be read" in problem.message:
+                continue  # a parser crash on what was already reported above
+            if problem.element_id and problem.element_id in refused_ids:
+                continue  # one reason per element is enough; ours is the clearer one
+            if conversions and problem.element_id in original_lines:  # lines of the upload
+                problem = Problem(problem.message, problem.element_id, problem.file,
+                                  original_lines[problem.element_id], problem.severity)
+            errors.append(problem)
+            problems.append(problem)
+    problems.sort(key=lambda p: p.severity != "error")  # errors first, stable otherwise
+    if errors:
+        return ImportReport(file, "refused", conversions, problems)
+    return ImportReport(file, "converted" if conversions else "accepted", conversions, problems,
+                        xml=text, diagram=diagram)
+
+
+def _locate(problem: Problem, root: etree._Element) -> Problem:
+    """Give a problem SpiffWorkflow left unlocated the element its message names, if any."""
+    if problem.element_id:
+        return problem
+    if problem.line:
+        at = next((el for el in root.iter() if isinstance(el.tag, str) and el.get("id")
+                   and _drawn(el) and el.sourceline == problem.line), None)
+        return problem if at is None else Problem(problem.message, at.get("id"), problem.file,
+                                                  problem.line, problem.severity)
+    names = {a or b for a, b in re.findall(r"'([^']+)'|\"([^\"]+)\"", problem.message)}
+    names.update(re.findall(r"with name (.+?) has no", problem.message))
+    for attr in ("id", "calledElement", "name"):
+        for el in root.iter():
+            if isinstance(el.tag, str) and el.get(attr) in names:
+                node = el
+                while node is not None and not (node.get("id") and _drawn(node)):
+                    node = node.getparent()
+                if node is not None:
+                    return Problem(problem.message, node.get("id"), problem.file,
+                                   node.sourceline, problem.severity)
+    return problem
+
+
+def _utf8(raw: bytes, root: etree._Element) -> bool:
+    """Whether the file is stored as it came: UTF-8, as its declaration says (if it has one)."""
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return (root.getroottree().docinfo.encoding or "UTF-8").upper() in ("UTF-8", "UTF8", "ASCII", "US-ASCII")
+
+
+def _serialize(root: etree._Element, raw: bytes) -> str:
+    declaration = raw.lstrip().startswith(b"<?xml")
+    body = etree.tostring(root.getroottree(), encoding="unicode")
+    return ('<?xml version="1.0" encoding="UTF-8"?>\n' if declaration else "") + body
+
+
+def _local(tag) -> str:
+    return etree.QName(tag).localname if isinstance(tag, str) else ""
+
+
+def convert(root: etree._Element, file: str = "") -> tuple[list[Conversion], list[Problem]]:
+    """Convert `root` in place; return the conversions made and the problems found."""
+    conversions: list[Conversion] = []
+    problems: list[Problem] = []
+
+    def owner(el: etree._Element) -> etree._Element:
+        """The nearest ancestor (or self) that is drawn: where to locate a problem."""
+        node = el
+        while node is not None and not (node.get("id") and _drawn(node)):
+            node = node.getparent()
+        return node if node is not None else el
+
+    def problem(el: etree._Element, message: str, severity: str = "error") -> None:
+        at = owner(el)
+        problems.append(Problem(message, element_id=at.get("id", ""), file=file,
+                                line=at.sourceline, severity=severity))
+
+    def converted(el: etree._Element, message: str, before: str, after: str) -> None:
+        at = owner(el)
+        conversions.append(Conversion(message, at.get("id", ""), before, after, file,
+                                      at.sourceline))
+
+    _check_processes(root, problem)
+    _check_unsupported(root, problem)
+    _check_camunda(root, problem)
+    _convert_timers(root, problem, converted)
+    _convert_conditions(root, problem, converted)
+    _check_scripts(root, problem)
+    return conversions, problems
+
+
+def _check_processes(root, problem) -> None:
+    processes = root.findall(f"{{{BPMN}}}process")
+    if processes and not any(p.get("isExecutable") == "true" for p in processes):
+        for process in processes:
+            problem(process, "the process is not executable (isExecutable is not \"true\"); "
+                             "mark the process executable in the modeler")
+    if not processes:
+        problem(root, "the file holds no process")
+
+
+def _check_unsupported(root, problem) -> None:
+    for el in root.iter(f"{{{BPMN}}}dataStore", f"{{{BPMN}}}dataStoreReference"):
+        problem(el, f"data store '{el.get('name') or el.get('id', '')}': data stores are not "
+                    "supported (a dossier's data lives with the dossier)")
+    for el in root.iter(f"{{{BPMN}}}message"):
+        if not (el.get("name") or "").strip():
+            problem(el, "message without a name: give the message a name")
+    for tag, what in (("serviceTask", "service task"), ("sendTask", "send task"),
+                      ("businessRuleTask", "business rule task")):
+        for el in root.iter(f"{{{BPMN}}}{tag}"):
+            how = _implementation(el)
+            problem(el, f"{what} '{el.get('name') or el.get('id', '')}' "
+                        + (f"{how}, which this application does not run" if how else
+                           "without an implementation this application runs")
+                        + "; model the work as a user task in a lane")
+    processes = {p.get("id") for p in root.iter(f"{{{BPMN}}}process")}
+    for el in root.iter(f"{{{BPMN}}}callActivity"):
+        called = el.get("calledElement") or ""
+        if called and called not in processes:
+            problem(el, f"call activity '{el.get('name') or el.get('id', '')}' calls process "
+                        f"'{called}', which is not in this file (a called process must be drawn "
+                        "in the same file)")
+    for el in root.iter(f"{{{BPMN}}}conditionalEventDefinition"):
+        problem(el, "conditional events are not supported")
+
+
+def _implementation(el: etree._Element) -> str:
+    for name in ("class", "delegateExpression", "expression", "type", "topic", "decisionRef"):
+        value = el.get(f"{{{CAMUNDA}}}{name}")
+        if value:
+            return CAMUNDA_NOT_RUN[name].format(value=repr(value))
+    if el.find(f".//{{{CAMUNDA}}}connector") is not None:
+        return "calls a Camunda connector"
+    if el.find(f".//{{{SPIFF}}}serviceTaskOperator") is not None:
+        return "calls a SpiffArena service operator"
+    implementation = el.get("implementation")
+    if implementation and implementation not in ("##unspecified", "##WebService"):
+        return f"is implemented by {implementation!r}"
+    return ""
+
+
+_IMPLEMENTATION_ATTRS = {"class", "delegateExpression", "expression", "type", "topic",
+                         "decisionRef"}
+_IMPLEMENTED_TAGS = {"serviceTask", "sendTask", "businessRuleTask"}
+
+
+def _check_camunda(root, problem) -> None:
+    seen_ignored: set[tuple[str, str]] = set()
+    for el in root.iter():
+        if not isinstance(el.tag, str):
+            continue
+        namespace = etree.QName(el).namespace
+        local = etree.QName(el).localname
+        for attr, value in el.attrib.items():
+            q = etree.QName(attr)
+            if q.namespace != CAMUNDA:
+                continue
+            name = q.localname
+            if name in CAMUNDA_NOT_RUN:
+                if name in _IMPLEMENTATION_ATTRS and local in _IMPLEMENTED_TAGS:
+                    continue  # already said, with the task
+                problem(el, f"camunda:{name}: {local} "
+                            + CAMUNDA_NOT_RUN[name].format(value=repr(value))
+                            + ", which this application does not run")
+            else:
+                reason = CAMUNDA_IGNORED.get(name, "this Camunda setting has no effect here")
+                key = (owner_id(el), name)
+                if key not in seen_ignored:
+                    seen_ignored.add(key)
+                    problem(el, f"camunda:{name} is ignored: {reason}", severity="warning")
+        if namespace == CAMUNDA:
+            if local in CAMUNDA_ELEMENTS_NOT_RUN:
+                parent = _extension_owner(el)
+                if local == "connector" and parent is not None and \
+                        etree.QName(parent).localname in _IMPLEMENTED_TAGS:
+                    continue  # said with the task
+                problem(parent if parent is not None else el,
+                        f"{CAMUNDA_ELEMENTS_NOT_RUN[local]} (camunda:{local}) is not run by this "
+                        "application")
+            elif local in CAMUNDA_IGNORED:
+                parent = _extension_owner(el)
+                key = (owner_id(parent if parent is not None else el), local)
+                if key not in seen_ignored:
+                    seen_ignored.add(key)
+                    problem(parent if parent is not None else el,
+                            f"camunda:{local} is ignored: {CAMUNDA_IGNORED[local]}",
+                            severity="warning")
+        elif local == "extensionElements" and namespace == BPMN:
+            for child in el:
+                if not isinstance(child.tag, str):
+                    continue
+                child_ns = etree.QName(child).namespace
+                if child_ns not in HARMLESS_NS and child_ns != CAMUNDA:
+                    key = ("", child_ns or "")
+                    if key not in seen_ignored:
+                        seen_ignored.add(key)
+                        problem(el, f"extension {etree.QName(child).localname} of namespace "
+                                    f"{child_ns} is ignored", severity="warning")
+
+
+def owner_id(el: etree._Element) -> str:
+    node = el
+    while node is not None and not (node.get("id") and _drawn(node)):
+        node = node.getparent()
+    return node.get("id", "") if node is not None else ""
+
+
+def _drawn(el: etree._Element) -> bool:
+    """Whether an element with an id is one a modeler draws (an event definition or a loop
+    marker is part of the shape of its event or task)."""
+    local = _local(el.tag)
+    return not (local.endswith(("EventDefinition", "LoopCharacteristics"))
+                or local in ("conditionExpression", "timeDuration", "timeDate", "timeCycle",
+                             "extensionElements", "script", "ioSpecification"))
+
+
+def _extension_owner(el: etree._Element):
+    """The BPMN element whose extensionElements hold `el`."""
+    node = el.getparent()
+    while node is not None:
+        if etree.QName(node).namespace == BPMN and etree.QName(node).localname != "extensionElements":
+            return node
+        node = node.getparent()
+    return None
+
+
+# --- timers ------------------------------------------------------------------------------------
+
+def _iso_kind(text: str) -> str | None:
+    """'duration', 'date' or 'cycle' when `text` is a bare ISO 8601 value our runtime reads."""
+    if _DURATION.match(text):
+        return "duration" if "," not in text else None
+    if _DATETIME.match(text):
+        try:
+            datetime.fromisoformat(text)  # Python 3.11 reads a final Z
+        except ValueError:
+            return None
+        return "date"
+    if text.startswith("R") and "/" in text:
+        count, _, rest = text[1:].partition("/")
+        parts = rest.split("/")
+        if (count == "" or count.isdigit()) and 1 <= len(parts) <= 2 and all(
+                _iso_kind(p) in ("duration", "date") for p in parts) and \
+                sum(_iso_kind(p) == "duration" for p in parts) == 1:
+            return "cycle"
+    return None
+
+
+def _convert_timers(root, problem, converted) -> None:
+    for tag in ("timeDuration", "timeDate", "timeCycle"):
+        for el in root.iter(f"{{{BPMN}}}{tag}"):
+            text = (el.text or "").strip()
+            if not text:
+                problem(el, f"empty timer value ({tag})")
+                continue
+            kind = _iso_kind(text)
+            if kind is not None:
+                el.text = _py_string(text)
+                converted(el, f"timer {kind} quoted as a text ({tag})", text, el.text)
+                continue
+            juel = _JUEL.match(text)
+            if juel:
+                python = _juel_to_python(juel.group(1))
+                if python is None or not _timer_expression_ok(python):
+                    problem(el, f"timer expression {text!r} is Camunda expression language that "
+                                "cannot be converted faithfully; write a Python expression giving "
+                                "an ISO 8601 text (\"PT1H\", working_days(3))")
+                    continue
+                el.text = python
+                converted(el, "Camunda timer expression rewritten in Python (the value must be "
+                              "an ISO 8601 text)", text, python)
+                continue
+            if _CRON.match(text):
+                problem(el, f"cron timer {text!r} is not supported; use an ISO 8601 repetition "
+                            "such as \"R/PT5M\"")
+
+
+def _timer_expression_ok(python: str) -> bool:
+    """A converted timer expression is a variable or a string literal."""
+    return bool(re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*|\"[^\"\\]*\"", python)) and (
+        not python.startswith('"') or _iso_kind(python.strip('"')) is not None)
+
+
+def _py_string(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+# --- conditions --------------------------------------------------------------------------------
+
+def _convert_conditions(root, problem, converted) -> None:
+    for el in root.iter(f"{{{BPMN}}}conditionExpression", f"{{{BPMN}}}completionCondition",
+                        f"{{{BPMN}}}loopCondition"):
+        language = (el.get("language") or "").strip().lower()
+        text = el.text or ""
+        if language and language not in ("python", "http://www.python.org/"):
+            problem(el, f"condition in {el.get('language')}: only Python conditions run here")
+            continue
+        if el.get(f"{{{CAMUNDA}}}resource"):
+            continue  # reported with the camunda attributes
+        juel = _JUEL.match(text)
+        if not juel:
+            continue
+        python = _juel_to_python(juel.group(1))
+        if python is None:
+            problem(el, f"condition {text.strip()!r} is Camunda expression language that cannot "
+                        "be converted faithfully (only variables, literals and comparisons "
+                        "can); write it in Python")
+            continue
+        el.text = python
+        converted(el, "Camunda condition rewritten in Python", text.strip(), python)
+
+
+_TOKEN = re.compile(r"""\s*(?:
+    (?P<num>\d+(?:\.\d+)?)
+  | (?P<str>'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")
+  | (?P<op>==|!=|<=|>=|&&|\|\||[<>!()])
+  | (?P<name>[A-Za-z_][A-Za-z0-9_]*)
+)""", re.VERBOSE)
+_WORD_OPS = {"eq": "==", "ne": "!=", "lt": "<", "gt": ">", "le": "<=", "ge": ">=",
+             "and": "&&", "or": "||", "not": "!"}
+_LITERALS = {"true": "True", "false": "False", "null": "None"}
+_COMPARE = {"==", "!=", "<", ">", "<=", ">="}
+_PY_RESERVED = {"True", "False", "None", "and", "or", "not", "is", "in", "if", "else",
+                "lambda", "import", "def", "class", "return", "for", "while", "with", "yield",
+                "from", "as", "pass", "del", "global", "nonlocal", "assert", "raise", "try",
+                "except", "finally", "break", "continue", "async", "await"}
+
+
+def _tokens(source: str) -> list[tuple[str, str]] | None:
+    tokens, at = [], 0
+    while at < len(source):
+        if source[at:].strip() == "":
+            break
+        match = _TOKEN.match(source, at)
+        if not match:
+            return None  # something else: a method call, arithmetic, a ternary, ...
+        kind = match.lastgroup
+        value = match.group(kind)
+        if kind == "name" and value in _WORD_OPS:
+            kind, value = "op", _WORD_OPS[value]
+        elif kind == "name" and value in _LITERALS:
+            kind, value = "lit", _LITERALS[value]
+        elif kind == "name" and (value in _PY_RESERVED or value == "empty"):
+            return None
+        elif kind in ("num", "str"):
+            kind = "lit"
+        tokens.append((kind, value))
+        at = match.end()
+    return tokens
+
+
+def _juel_to_python(source: str) -> str | None:
+    """A JUEL expression of variables, literals, comparisons, not/and/or, as Python; else None."""
+    tokens = _tokens(source)
+    if not tokens:
+        return None
+    pos = 0
+
+    def peek() -> tuple[str, str] | None:
+        return tokens[pos] if pos < len(tokens) else None
+
+    def take() -> tuple[str, str]:
+        nonlocal pos
+        pos += 1
+        return tokens[pos - 1]
+
+    def chain(operator: str, word: str, operand) -> str | None:
+        """`operand (operator operand)*` joined with the Python `word`."""
+        left = operand()
+        while left is not None and peek() == ("op", operator):
+            take()
+            right = operand()
+            left = None if right is None else f"{left} {word} {right}"
+        return left
+
+    def disjunction() -> str | None:
+        return chain("||", "or", conjunction)
+
+    def conjunction() -> str | None:
+        return chain("&&", "and", negation)
+
+    def negation() -> str | None:
+        if peek() == ("op", "!"):
+            take()
+            inner = negation()
+            return None if inner is None else f"not {inner}"
+        return comparison()
+
+    def comparison() -> str | None:
+        left = operand()
+        token = peek()
+        if left is not None and token and token[0] == "op" and token[1] in _COMPARE:
+            take()
+            right = operand()
+            return None if right is None else f"{left} {token[1]} {right}"
+        return left
+
+    def operand() -> str | None:
+        token = peek()
+        if token is None:
+            return None
+        if token == ("op", "("):
+            take()
+            inner = disjunction()
+            if inner is None or peek() != ("op", ")"):
+                return None
+            take()
+            return f"({inner})"
+        if token[0] == "name":
+            take()
+            if peek() == ("op", "("):
+                return None  # a function call
+            return token[1]
+        if token[0] == "lit":
+            take()
+            value = token[1]
+            if value.startswith("'"):
+                value = _py_string(value[1:-1].replace("\\'", "'"))
+            return value
+        return None
+
+    result = disjunction()
+    return result if result is not None and pos == len(tokens) else None
+
+
+# --- scripts -----------------------------------------------------------------------------------
+
+def _check_scripts(root, problem) -> None:
+    for el in root.iter(f"{{{BPMN}}}scriptTask"):
+        language = (el.get("scriptFormat") or "").strip().lower()
+        if language and language not in ("python", "python3", "text/x-python"):
+            problem(el, f"script in {el.get('scriptFormat')}: only Python scripts run here")
