@@ -41,7 +41,7 @@ def receive(session: Session, actor: User, now: datetime, *, procedure_code: str
     if not (applicant.get("name") or "").strip():
         raise InvalidInput("the applicant's name is required", {"applicant.name": "required"})
     procedure = procedure_by_code(session, procedure_code)
-    version = published_version(session, procedure)
+    version = published_version(session, procedure, now)
     diagram = diagram_for(version)
     calendar = procedure_calendar(session, procedure)  # its receipt cut-off, if any
     due = calendar.due(now, procedure.legal_days, calendar_days=procedure.calendar_days)

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import event, inspect, or_, select
 from sqlalchemy.orm import Session
 
 from bpmn.catalog import (DAY_KINDS, DOCUMENT_FORMS, FIELDS, LIBRARY, CatalogError, read_catalog,
@@ -13,8 +13,9 @@ from bpmn.catalog import (DAY_KINDS, DOCUMENT_FORMS, FIELDS, LIBRARY, CatalogErr
 from bpmn.diagram import Diagram, load_diagram, sha256_of
 from bpmn.problems import DiagramInvalid
 
-from .. import audit
-from ..errors import InvalidInput, NotFound
+from .. import audit, clock
+from ..calendar import VN_TZ
+from ..errors import Conflict, InvalidInput, NotFound
 from ..models import Department, Procedure, ProcessVersion, User
 
 CODE_LENGTH = 40  # procedure.code
@@ -25,14 +26,45 @@ def diagram_for(version: ProcessVersion) -> Diagram:
     return load_diagram(version.bpmn_xml, file=f"{version.procedure.code} v{version.number}")
 
 
-def published_version(session: Session, procedure: Procedure) -> ProcessVersion:
-    version = session.execute(
-        select(ProcessVersion)
-        .where(ProcessVersion.procedure_id == procedure.id, ProcessVersion.status == "published")
-        .order_by(ProcessVersion.number.desc()).limit(1)).scalar_one_or_none()
+def published_version(session: Session, procedure: Procedure,
+                      now: datetime | None = None) -> ProcessVersion:
+    """The version new dossiers use at `now`: the newest published version whose effective
+    date (office time) has come. Publishing keeps effective dates in version order
+    (services/versions.py), so the newest in force supersedes every older one."""
+    version = version_in_force(session, procedure, now)
     if version is None:
-        raise NotFound(f"procedure {procedure.code} has no published version")
+        raise NotFound(f"procedure {procedure.code} has no published version in force")
     return version
+
+
+def version_in_force(session: Session, procedure: Procedure,
+                     now: datetime | None = None) -> ProcessVersion | None:
+    """The newest published version in force on the office's date of `now` (no effective
+    date: in force for any date, as a procedure's first issue from the library)."""
+    today = (now or clock.now()).astimezone(VN_TZ).date()
+    return session.execute(
+        select(ProcessVersion)
+        .where(ProcessVersion.procedure_id == procedure.id, ProcessVersion.status == "published",
+               or_(ProcessVersion.effective_from.is_(None), ProcessVersion.effective_from <= today))
+        .order_by(ProcessVersion.number.desc()).limit(1)).scalar_one_or_none()
+
+
+# Statuses whose diagram is frozen: what is submitted is what is approved and published.
+FROZEN_STATUSES = ("submitted", "approved", "published", "retired")
+
+
+@event.listens_for(ProcessVersion, "before_update")
+def _refuse_changing_a_frozen_diagram(_mapper, _connection, version: ProcessVersion) -> None:
+    """The last guard of immutability: whatever code path tries it, the BPMN text or sha256
+    of a version that left the draft status is never written (the services refuse first)."""
+    state = inspect(version)
+    if not any(state.attrs[name].history.has_changes() for name in ("bpmn_xml", "sha256")):
+        return
+    status = state.attrs.status.history
+    before = status.deleted[0] if status.deleted else version.status
+    if before in FROZEN_STATUSES:
+        raise Conflict(f"version {version.number} is {before}: its diagram never changes "
+                       f"(sha256 {version.sha256[:12]}); save a new draft instead")
 
 
 def procedure_by_code(session: Session, code: str) -> Procedure:
@@ -124,7 +156,7 @@ def install_procedure(session: Session, actor: User | None, now: datetime, *, en
         procedure=procedure, number=1, bpmn_xml=bpmn_xml, sha256=sha256_of(bpmn_xml),
         status="published", change_note="Ban hành lần đầu / first issue",
         created_by_id=actor.id if actor else None, created_at=now, published_at=now,
-        effective_from=now.date())
+        effective_from=None)  # the first issue: in force for any receipt date (none came before)
     session.add(version)
     session.flush()
     audit.record(session, at=now, actor=actor, action="install_procedure",
