@@ -44,6 +44,8 @@ DEMO_USERS = (
     DemoUser("tp.xaydung", "Mai Văn Dựng", ("head",), "xay_dung"),
     DemoUser("cv.moitruong", "Trịnh Thị Môi", ("specialist",), "tai_nguyen_moi_truong"),
     DemoUser("tp.moitruong", "Tạ Văn Trường", ("head",), "tai_nguyen_moi_truong"),
+    # a second quality manager: the author of a process version cannot approve it
+    DemoUser("chatluong2", "Phan Văn Lượng", ("quality",), "van_phong"),
 )
 
 # Outcomes in order from hand-over; each prefix leaves a dossier in another state.

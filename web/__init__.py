@@ -42,12 +42,14 @@ def create_app(config: dict | None = None) -> Flask:
     from .auth import bp as auth_bp
     from .officer import bp as officer_bp
     from .public import bp as public_bp
+    from .quality import bp as quality_bp
     from .slips import bp as slips_bp
     app.register_blueprint(auth_bp)
     app.register_blueprint(officer_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(public_bp)
     app.register_blueprint(slips_bp)
+    app.register_blueprint(quality_bp)
 
     @app.get("/")
     @public_view
@@ -63,6 +65,8 @@ def _home_of(user) -> str:
     """Where a user lands after login: the work queue for those who work dossiers."""
     if user.has_role("one_stop", "specialist", "head", "leader"):
         return "officer.queue"
-    if user.has_role("quality", "auditor"):
+    if user.has_role("quality"):
+        return "quality.procedures"
+    if user.has_role("auditor"):
         return "officer.dossier_list"
     return "admin.calendar" if user.has_role("admin") else "auth.login"

@@ -32,9 +32,25 @@ ACTIONS = {
     "clock_resume": ("Tính tiếp thời gian", "Clock resumed"),
     "apology": ("Xin lỗi và hẹn lại", "Apology and new appointment"),
     "calendar_change": ("Thay đổi lịch làm việc", "Calendar changed"),
+    "version_draft_save": ("Lưu dự thảo quy trình", "Draft saved"),
+    "version_submit": ("Trình phê duyệt quy trình", "Submitted for approval"),
+    "version_approve": ("Phê duyệt quy trình", "Approved"),
+    "version_reject": ("Trả lại dự thảo", "Sent back to its author"),
+    "version_publish": ("Ban hành quy trình", "Published"),
+    "version_retire": ("Thu hồi quy trình", "Retired"),
+    "dossier_migrate": ("Chuyển sang phiên bản quy trình mới", "Moved to a new process version"),
+}
+# A process version's status, or a published version's standing (services/versions.py).
+VERSION_STATUS = {
+    "draft": ("Dự thảo", "Draft"), "submitted": ("Đã trình phê duyệt", "Submitted"),
+    "approved": ("Đã phê duyệt", "Approved"), "published": ("Đã ban hành", "Published"),
+    "retired": ("Đã thu hồi", "Retired"), "in_force": ("Đang áp dụng", "In force"),
+    "scheduled": ("Chờ ngày hiệu lực", "Scheduled"),
+    "superseded": ("Đã được thay thế", "Superseded"),
 }
 TABLES = {"status": STATUS, "result": RESULT, "decision": DECISION, "channel": CHANNEL,
-          "action": ACTIONS, "outcome": OUTCOMES, "role": ROLES, "field": FIELDS}
+          "action": ACTIONS, "outcome": OUTCOMES, "role": ROLES, "field": FIELDS,
+          "version": VERSION_STATUS}
 
 
 def label(code: str | None, table: str) -> str:

@@ -28,7 +28,8 @@ def world(app, library):
     advance(library, code, "officer", "handed_over", T0 + hours(1))
     with library.begin() as session:
         item = open_item(session, code).id
-    return {"code": code, "item_id": item, "day": "2026-01-02", "year": "2026"}
+    return {"code": code, "item_id": item, "day": "2026-01-02", "year": "2026",
+            "procedure": "BQL.DT.01", "number": 1}
 
 
 MISSING = object()
@@ -101,6 +102,7 @@ def test_anonymous_is_sent_to_login_everywhere_but_public_pages(app, world):
 
 @pytest.mark.parametrize("username,home", [("officer", "/officer/queue"),
                                            ("auditor", "/officer/dossiers"),
+                                           ("quality", "/quality/"),
                                            ("admin", "/admin/calendar")])
 def test_each_role_lands_on_a_page_it_may_see(client, world, username, home):
     login(client, username)
