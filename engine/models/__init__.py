@@ -4,6 +4,8 @@ from .calendar import CalendarDay
 from .dossiers import Apology, Dossier, DossierPause, DossierSequence, Timer, WorkItem
 from .people import Department, Role, User, UserRole
 from .procedures import Procedure, ProcessVersion
+from .records import Attachment, DossierReturn, Rating
 
-__all__ = ["Apology", "AuditEvent", "AuditHead", "CalendarDay", "Department", "Dossier", "DossierPause", "DossierSequence",
-           "ProcessVersion", "Procedure", "Role", "Timer", "User", "UserRole", "WorkItem"]
+__all__ = ["Apology", "Attachment", "AuditEvent", "AuditHead", "CalendarDay", "Department",
+           "Dossier", "DossierPause", "DossierReturn", "DossierSequence", "Procedure",
+           "ProcessVersion", "Rating", "Role", "Timer", "User", "UserRole", "WorkItem"]
