@@ -29,6 +29,8 @@ CHANNELS = ("counter", "post", "online")
 APPLICANT_KINDS = ("person", "organisation")
 # The proposal of the step that decides, as the dossier's decision.
 DECISIONS = {"approve": "approve", "refuse": "refuse"}
+# Task data also written to the step's `complete` audit event.
+RECORDED = ("supplement_items", "delivery", "rating")
 
 
 def receive(session: Session, actor: User, now: datetime, *, procedure_code: str,
@@ -94,6 +96,7 @@ def complete_task(session: Session, actor: User, now: datetime, work_item_id: in
     if outcome not in step.outcomes:
         raise InvalidInput(f"outcome {outcome!r} is not offered at step {step.name}",
                            {"outcome": list(step.outcomes)})
+    _check_items(data)
     before = {"step": step.id, "status": dossier.status, "assignee": item.assignee_id}
     payload = {**(data or {}), "outcome": outcome, f"{step.id}_outcome": outcome, "note": note}
     if step.decides and outcome in DECISIONS:
@@ -129,11 +132,33 @@ def complete_task(session: Session, actor: User, now: datetime, work_item_id: in
                  step_id=step.id, process_sha256=version.sha256, before=before,
                  after={"outcome": outcome, "status": dossier.status,
                         "next": [t.step.id for t in run.open_tasks()],
-                        "step_result": step_result},
+                        "step_result": step_result, **_recorded(data)},
                  reason=note)
     pauses.after_step(session, actor, now, dossier, run, calendar, step_id=step.id,
-                      resumed=resumed, reason=note)
+                      resumed=resumed, reason=_with_items(note, data))
     return dossier
+
+
+def _recorded(data: dict | None) -> dict:
+    """What a step's own data adds to its audit event: the items of a supplement request,
+    the delivery and rating of a return (see services.returns)."""
+    return {key: data[key] for key in RECORDED if key in (data or {})}
+
+
+def _check_items(data: dict | None) -> None:
+    items = (data or {}).get("supplement_items")
+    if items is not None and not (isinstance(items, list) and all(
+            isinstance(i, dict) and str(i.get("document", "")).strip()
+            and str(i.get("needed", "")).strip() for i in items)):
+        raise InvalidInput("each item to supplement needs its document and what is needed",
+                           {"supplement_items": "invalid"})
+
+
+def _with_items(note: str, data: dict | None) -> str:
+    """The reason of a supplement request with its items, as the clock stop records it."""
+    items = (data or {}).get("supplement_items") or []
+    lines = [f"{n}. {item['document']}: {item['needed']}" for n, item in enumerate(items, 1)]
+    return "\n".join([note, *lines]) if note else "\n".join(lines)
 
 
 def locked_dossier(session: Session, dossier_id: int) -> Dossier:
