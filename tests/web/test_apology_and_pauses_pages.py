@@ -15,6 +15,9 @@ from .conftest import by_testid, flashes, login, page, post_form, text
 
 BEFORE_RETURN = [("officer", "handed_over"), ("specialist", "approve"), ("head", "agree"),
                  ("leader", "sign")]
+# What the return form carries beside the outcome (tests/web/test_slips_more.py tests it).
+DELIVERY = {"result_document": "Giấy chứng nhận đăng ký đầu tư", "recipient_name": "Công ty A",
+            "method": "desk", "fee_vnd": "0"}
 
 
 def local(y, m, d, hh=10, mm=0) -> datetime:
@@ -76,7 +79,7 @@ def test_late_dossier_is_flagged_and_needs_an_apology_before_its_return(client, 
         version = page(client.get(f"/officer/tasks/{item_id}")).xpath(
             '//input[@name="version"]/@value')[0]
         response = post_form(client, f"/officer/tasks/{item_id}",
-                             {"outcome": "returned", "version": version},
+                             {"outcome": "returned", "version": version, **DELIVERY},
                              token_page=f"/officer/tasks/{item_id}")
         assert response.status_code == 302 and response.location == f"/officer/tasks/{item_id}"
         [error] = flashes(page(client.get(response.location)), "error")
@@ -107,7 +110,7 @@ def test_late_dossier_is_flagged_and_needs_an_apology_before_its_return(client, 
         assert by_testid(page(client.get(url)), "apology-done")
 
         response = post_form(client, f"/officer/tasks/{item_id}",
-                             {"outcome": "returned", "version": version},
+                             {"outcome": "returned", "version": version, **DELIVERY},
                              token_page=f"/officer/tasks/{item_id}")
         assert response.status_code == 302 and response.location == "/officer/queue"
     with library() as session:

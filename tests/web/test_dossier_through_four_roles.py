@@ -136,11 +136,16 @@ def claim(client, code: str) -> int:
     return item_id
 
 
+# What the return form carries beside the outcome (tests/web/test_slips_more.py tests it).
+DELIVERY = {"result_document": "Giấy chứng nhận đăng ký đầu tư",
+            "recipient_name": FORM["applicant_name"], "method": "desk", "fee_vnd": "0"}
+
+
 def complete(client, item_id: int, outcome: str, note: str = ""):
     task = task_page(client, item_id)
     return client.post(f"/officer/tasks/{item_id}", data={
         "csrf_token": task["token"], "outcome": outcome, "note": note,
-        "version": task["version"]})
+        "version": task["version"], **(DELIVERY if outcome == "returned" else {})})
 
 
 def act(client, username: str, code: str, outcome: str, note: str = "") -> int:

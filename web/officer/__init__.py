@@ -5,4 +5,5 @@ from flask import Blueprint
 
 bp = Blueprint("officer", __name__, url_prefix="/officer")
 
-from . import apology, diagram, dossiers, receive, tasks  # noqa: E402,F401  (routes register on bp)
+# the modules register their routes on bp
+from . import apology, diagram, dossiers, receive, returns, tasks  # noqa: F401

@@ -8,16 +8,18 @@ from sqlalchemy import select
 from engine.clock import now
 from engine.errors import DomainError
 from engine.models import Dossier, Procedure, User, WorkItem
-from engine.services import dossiers, queue as queue_service
+from engine.services import dossiers, returns
+from engine.services import queue as queue_service
 from engine.services.access import may_see
 from engine.services.procedures import diagram_for
 from engine.services.queue import QueueFilter
 
 from ..database import db
-from ..schemas import CompleteIn
+from ..schemas import CompleteIn, ReturnIn, SupplementRequestIn
 from ..security import actor, roles_required
 from . import bp
 from .common import OFFICER_ROLES, act
+from .returns import LEVELS, METHODS
 
 PAGE_SIZE = 25
 
@@ -77,18 +79,34 @@ def task(item_id: int):
         abort(403)
     dossier = session.get(Dossier, item.dossier_id)
     step = diagram_for(dossier.process_version).step(item.step_id)
-    return render_template("officer/task.html", item=item, dossier=dossier, step=step)
+    delivery = returns.default_delivery(dossier) if item.action == "return" else None
+    return render_template("officer/task.html", item=item, dossier=dossier, step=step,
+                           delivery=delivery, methods=METHODS, levels=LEVELS)
 
 
 @bp.post("/tasks/<int:item_id>")
 @roles_required(*OFFICER_ROLES)
 def complete(item_id: int):
+    """Complete a step; a return records its delivery (and rating), a supplement request its
+    items. Any refusal (schema or service) changes nothing and says why on the task page."""
     def action(session):
         form = CompleteIn().load(request.form)
-        return dossiers.complete_task(session, actor(), now(), item_id, outcome=form["outcome"],
-                                      note=form["note"], expected_version=form["version"])
-    return act(action, success=_("Step completed for dossier {result.code}."),
-               done_url=url_for(".queue"), error_url=url_for(".task", item_id=item_id))
+        common = {"outcome": form["outcome"], "note": form["note"],
+                  "expected_version": form["version"]}
+        item = session.get(WorkItem, item_id)
+        if item is not None and item.action == "return":
+            return returns.complete_return(session, actor(), now(), item_id, **common,
+                                           **ReturnIn().load(request.form))
+        data = None
+        if form["outcome"] == "supplement":
+            data = {"supplement_items": SupplementRequestIn().load(request.form)["items"]}
+        return dossiers.complete_task(session, actor(), now(), item_id, data=data, **common)
+    success = (_("Supplement request recorded for dossier {result.code}: the one-stop desk "
+                 "prints the slip for the applicant.")
+               if request.form.get("outcome") == "supplement"
+               else _("Step completed for dossier {result.code}."))
+    return act(action, success=success, done_url=url_for(".queue"),
+               error_url=url_for(".task", item_id=item_id))
 
 
 @bp.post("/tasks/<int:item_id>/claim")
