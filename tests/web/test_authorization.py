@@ -29,7 +29,7 @@ def world(app, library):
     with library.begin() as session:
         item = open_item(session, code).id
     return {"code": code, "item_id": item, "day": "2026-01-02", "year": "2026",
-            "procedure": "BQL.DT.01", "number": 1}
+            "attachment_id": 1, "procedure": "BQL.DT.01", "number": 1}
 
 
 MISSING = object()

@@ -11,11 +11,12 @@ from engine.deadlines import procedure_calendar
 from engine.errors import DomainError
 from engine.models import Procedure
 from engine.services import dossiers
+from engine.services.attachments import check_uploads, human_size, store
 
 from ..database import db
 from ..schemas import ApplicantIn, ReceiveIn
 from ..security import actor, roles_required
-from . import bp
+from . import attachments, bp
 from .common import format_errors
 
 
@@ -24,7 +25,8 @@ from .common import format_errors
 def receive():
     session = db()
     procedures = list(session.execute(select(Procedure).order_by(Procedure.code)).scalars())
-    context = {"procedures": procedures, "form": request.form, "preview": None}
+    context = {"procedures": procedures, "form": request.form, "preview": None,
+               "attachment_limit": human_size(attachments.max_bytes())}
     if request.method == "GET":
         return render_template("officer/receive.html", **context)
     try:
@@ -37,14 +39,17 @@ def receive():
     if procedure is None:
         flash(_("Choose a procedure from the list."), "error")
         return render_template("officer/receive.html", **context), 422
+    context["preview"] = _preview(session, procedure)  # shown again if saving is refused
     if request.form.get("step") != "save":
-        context["preview"] = _preview(session, procedure)
         return render_template("officer/receive.html", **context)
-    try:
+    try:  # every file is checked before anything is written: a refused one changes nothing
+        uploads = check_uploads(attachments.received_files(), max_bytes=attachments.max_bytes())
+        at = now()
         dossier = dossiers.receive(
-            session, actor(), now(), procedure_code=procedure.code, applicant=applicant,
+            session, actor(), at, procedure_code=procedure.code, applicant=applicant,
             channel=form["channel"], data=_receipt_data(form, procedure),
             agency_code=current_app.config["AGENCY_CODE"])
+        store(session, actor(), at, dossier, uploads, attachments.folder())
         session.commit()
     except DomainError as exc:
         session.rollback()
