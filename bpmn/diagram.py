@@ -122,7 +122,11 @@ def _executable_process(root: etree._Element, file: str) -> str:
         raise DiagramInvalid([Problem("no executable process (isExecutable=\"true\")",
                                       element_id=node.get("id", ""), file=file,
                                       line=node.sourceline)])
-    return executable[0].get("id")
+    process_id = executable[0].get("id")
+    if not process_id:
+        raise DiagramInvalid([Problem("the executable process has no id", file=file,
+                                      line=executable[0].sourceline)])
+    return process_id
 
 
 def _from_validation(exc: ValidationException, file: str) -> Problem:

@@ -150,6 +150,11 @@ def test_a_message_without_a_name_is_a_located_problem_not_a_crash():
         ("nameless", "message without a name: give the message a name")]
 
 
+def test_an_executable_process_without_an_id_is_refused_not_a_crash():
+    report = import_diagram(wrap("").replace('<bpmn:process id="p" ', "<bpmn:process "), "x.bpmn")
+    assert report.status == "refused" and report.errors[0].line
+
+
 def test_a_non_executable_process_is_refused_on_the_process():
     report = import_diagram(wrap("", executable="false"), "bpmn-io.bpmn")
     assert report.errors[0].element_id == "p" and "not executable" in report.errors[0].message
