@@ -39,6 +39,9 @@ ACTIONS = {
     "version_publish": ("Ban hành quy trình", "Published"),
     "version_retire": ("Thu hồi quy trình", "Retired"),
     "dossier_migrate": ("Chuyển sang phiên bản quy trình mới", "Moved to a new process version"),
+    "attach": ("Đính kèm tệp", "File attached"),
+    "rating": ("Đánh giá mức độ hài lòng", "Satisfaction rated"),
+    "reassign": ("Giao lại cho cán bộ khác", "Reassigned"),
 }
 # A process version's status, or a published version's standing (services/versions.py).
 VERSION_STATUS = {

@@ -14,6 +14,7 @@ from engine.services import dossiers
 from engine.services.attachments import check_uploads, human_size, store
 
 from ..database import db
+from ..deadline_text import explain_due
 from ..schemas import ApplicantIn, ReceiveIn
 from ..security import actor, roles_required
 from . import attachments, bp
@@ -62,8 +63,9 @@ def receive():
 
 def _preview(session, procedure: Procedure) -> dict:
     calendar = procedure_calendar(session, procedure)  # its receipt cut-off, if any
-    due = calendar.due(now(), procedure.legal_days, calendar_days=procedure.calendar_days)
-    return {"due": due, "lines": calendar.explain(due)[1:]}
+    at = now()
+    due = calendar.due(at, procedure.legal_days, calendar_days=procedure.calendar_days)
+    return {"due": due, "lines": explain_due(due, at, procedure.calendar_days)}
 
 
 def _receipt_data(form: dict, procedure: Procedure) -> dict:
