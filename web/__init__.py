@@ -50,6 +50,8 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(public_bp)
     app.register_blueprint(slips_bp)
     app.register_blueprint(quality_bp)
+    from . import api
+    api.init_app(app)  # the REST API (its own blueprint "api", /api/v1, bearer tokens)
 
     @app.get("/")
     @public_view
