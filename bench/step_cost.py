@@ -21,7 +21,6 @@ import sys
 import time
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import select
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import TaskDataEnvironment
 from SpiffWorkflow.bpmn.serializer.workflow import BpmnWorkflowSerializer
@@ -29,6 +28,7 @@ from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.util.task import TaskState
+from sqlalchemy import select
 
 from bench.common import bench_database, machine
 from bpmn.catalog import LIBRARY

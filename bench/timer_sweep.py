@@ -28,8 +28,8 @@ from datetime import datetime, timedelta, timezone
 from sqlalchemy import insert, select, text
 from sqlalchemy.orm import undefer
 
-from engine.db import session_factory
 from bench.common import bench_database, machine
+from engine.db import session_factory
 from engine.demo import install_library
 from engine.models import AuditEvent, Dossier, Timer, User, WorkItem
 from engine.scheduler import sweep
@@ -88,7 +88,7 @@ def bulk_copies(sessions, code: str) -> None:
                     base["workflow_state"] if n < DUE_DOSSIERS else "{}")) for n in numbers])
                 .scalars())
             timer_rows, item_rows = [], []
-            for n, dossier_id in zip(numbers, ids):
+            for n, dossier_id in zip(numbers, ids, strict=True):
                 if n < DUE_DOSSIERS:  # warning then escalation, both due, in that order
                     moments = [NOW - timedelta(seconds=2 * (DUE_DOSSIERS - n) + k)
                                for k in (1, 0)]
@@ -97,7 +97,7 @@ def bulk_copies(sessions, code: str) -> None:
                     later = NOW + timedelta(hours=1, seconds=(n * 103) % (60 * 86400))
                     moments = [later, later + timedelta(days=1)]
                 timer_rows += [dict(r, dossier_id=dossier_id, fire_at=m)
-                               for r, m in zip(timers, moments)]
+                               for r, m in zip(timers, moments, strict=True)]
             session.execute(insert(Timer.__table__), timer_rows)
             if item_rows:
                 session.execute(insert(WorkItem.__table__), item_rows)

@@ -1,4 +1,4 @@
-"""Our rules on top of what SpiffWorkflow checks: roles, allotments, outcomes, code in the sandbox."""
+"""Our rules on top of SpiffWorkflow's: roles, allotments, outcomes, code in the sandbox."""
 from __future__ import annotations
 
 from decimal import Decimal

@@ -89,7 +89,8 @@ def _describe(el: etree._Element, kind: str, lane: str) -> dict[str, str]:
     if script is not None:
         d["script"] = (script.text or "").strip()
     definitions = sorted(etree.QName(c).localname for c in el
-                         if isinstance(c.tag, str) and etree.QName(c).localname.endswith("EventDefinition"))
+                         if isinstance(c.tag, str)
+                         and etree.QName(c).localname.endswith("EventDefinition"))
     if definitions:
         d["event"] = ", ".join(definitions)
     return d

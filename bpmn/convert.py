@@ -136,7 +136,8 @@ class Conversion:
 
     def __str__(self) -> str:
         where = ":".join(str(p) for p in (self.file, self.line) if p)
-        return f"{where or '<diagram>'} [{self.element_id}]: {self.message}: {self.before!r} -> {self.after!r}"
+        return (f"{where or '<diagram>'} [{self.element_id}]: {self.message}: "
+                f"{self.before!r} -> {self.after!r}")
 
     def as_dict(self) -> dict:
         return {"message": self.message, "element_id": self.element_id, "before": self.before,
@@ -186,7 +187,8 @@ def import_diagram(data: bytes | str, file: str = "", *,
         return ImportReport(file, "refused", problems=[Problem(
             f"the diagram could not be read: {type(exc).__name__}: {exc}", file=file)])
     if not conversions and not _utf8(raw, root):
-        conversions.append(Conversion(f"re-encoded as UTF-8 (was {root.getroottree().docinfo.encoding})",
+        encoding = root.getroottree().docinfo.encoding
+        conversions.append(Conversion(f"re-encoded as UTF-8 (was {encoding})",
                                       root.get("id", ""), root.getroottree().docinfo.encoding,
                                       "UTF-8", file, root.sourceline))
     text = _serialize(root, raw) if conversions else raw.decode("utf-8")
@@ -244,7 +246,8 @@ def _utf8(raw: bytes, root: etree._Element) -> bool:
         raw.decode("utf-8")
     except UnicodeDecodeError:
         return False
-    return (root.getroottree().docinfo.encoding or "UTF-8").upper() in ("UTF-8", "UTF8", "ASCII", "US-ASCII")
+    encoding = (root.getroottree().docinfo.encoding or "UTF-8").upper()
+    return encoding in ("UTF-8", "UTF8", "ASCII", "US-ASCII")
 
 
 def _serialize(root: etree._Element, raw: bytes) -> str:
@@ -418,7 +421,8 @@ def _extension_owner(el: etree._Element):
     """The BPMN element whose extensionElements hold `el`."""
     node = el.getparent()
     while node is not None:
-        if etree.QName(node).namespace == BPMN and etree.QName(node).localname != "extensionElements":
+        name = etree.QName(node)
+        if name.namespace == BPMN and name.localname != "extensionElements":
             return node
         node = node.getparent()
     return None

@@ -14,17 +14,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import Any, Callable
 from zoneinfo import ZoneInfo
 
 from SpiffWorkflow.bpmn.serializer.default.event_definition import (
-    TimerConditionalEventDefinitionConverter)
+    TimerConditionalEventDefinitionConverter,
+)
 from SpiffWorkflow.bpmn.serializer.workflow import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
-    CycleTimerEventDefinition, DurationTimerEventDefinition, TimeDateEventDefinition,
-    TimerEventDefinition)
+    CycleTimerEventDefinition,
+    DurationTimerEventDefinition,
+    TimeDateEventDefinition,
+    TimerEventDefinition,
+)
 from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import BoundaryEvent
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import WorkflowException
@@ -197,9 +201,10 @@ class Run:
                 task._set_internal_data(cycle_due=True)
             else:
                 task._set_internal_data(event_fired=True)
-            self._guard(lambda: task.task_spec._update(task))
+            update = partial(task.task_spec._update, task)
+            self._guard(update)
             if task.state == TaskState.WAITING and task._get_internal_data("event_fired"):
-                self._guard(lambda: task.task_spec._update(task))  # a cycle's last occurrence
+                self._guard(update)  # a cycle's last occurrence
             self._engine_steps()
         return [t for t in self.open_tasks() if t.task_id not in before]
 
@@ -260,7 +265,8 @@ class Run:
             if isinstance(definition, DurationTimerEventDefinition):
                 now = self._needs_now(element)
                 parsed = TimerEventDefinition.parse_iso_duration(value)
-                return (now + TimerEventDefinition.get_timedelta_from_start(parsed, now)).isoformat()
+                delta = TimerEventDefinition.get_timedelta_from_start(parsed, now)
+                return (now + delta).isoformat()
             _instant(value)
             return value
         except WorkflowError:

@@ -1,4 +1,4 @@
-"""Dossier codes: `<agency id>-<YYMMDD>-<NNNN>`, the sequence restarting each day (Circular 01/2018)."""
+"""Dossier codes `<agency id>-<YYMMDD>-<NNNN>`, the sequence restarting daily (Circular 01/2018)."""
 from __future__ import annotations
 
 from datetime import date

@@ -71,11 +71,11 @@ def serve(host: str, port: int) -> None:
 def demo(host: str, port: int, reset: bool) -> None:
     """Set up the database with demo data on first run, print the logins, and serve."""
     from sqlalchemy import func, select
+    from werkzeug.serving import run_simple
 
     from engine.demo import DEMO_PASSWORD, DEMO_USERS, load_demo
     from engine.models import User
     from engine.schema import upgrade
-    from werkzeug.serving import run_simple
     app = _app()
     engine = app.extensions["motcua.engine"]
     if reset:

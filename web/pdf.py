@@ -1,4 +1,4 @@
-"""HTML to PDF with WeasyPrint: a slip's PDF is its printable page, rendered by the same template."""
+"""HTML to PDF with WeasyPrint: a slip's PDF is its printable page, from the same template."""
 from __future__ import annotations
 
 from flask import Response

@@ -8,8 +8,15 @@ from pathlib import Path
 from sqlalchemy import event, inspect, or_, select
 from sqlalchemy.orm import Session
 
-from bpmn.catalog import (DAY_KINDS, DOCUMENT_FORMS, FIELDS, LIBRARY, CatalogError, read_catalog,
-                          read_diagram)
+from bpmn.catalog import (
+    DAY_KINDS,
+    DOCUMENT_FORMS,
+    FIELDS,
+    LIBRARY,
+    CatalogError,
+    read_catalog,
+    read_diagram,
+)
 from bpmn.diagram import Diagram, load_diagram, sha256_of
 from bpmn.problems import DiagramInvalid
 
@@ -68,7 +75,8 @@ def _refuse_changing_a_frozen_diagram(_mapper, _connection, version: ProcessVers
 
 
 def procedure_by_code(session: Session, code: str) -> Procedure:
-    procedure = session.execute(select(Procedure).where(Procedure.code == code)).scalar_one_or_none()
+    procedure = session.execute(
+        select(Procedure).where(Procedure.code == code)).scalar_one_or_none()
     if procedure is None:
         raise NotFound(f"no procedure with code {code!r}")
     return procedure

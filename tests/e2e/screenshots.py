@@ -41,8 +41,17 @@ from engine.models import Dossier  # noqa: E402
 from engine.scheduler import sweep  # noqa: E402
 from engine.services.users import ensure_roles  # noqa: E402
 from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
-from tests.e2e.flows import (VIEWER, Applicant, claim, complete, confirm_receipt,  # noqa: E402
-                             fill_receipt, log_in, open_dossier, wait_for_diagram)
+from tests.e2e.flows import (  # noqa: E402
+    VIEWER,
+    Applicant,
+    claim,
+    complete,
+    confirm_receipt,
+    fill_receipt,
+    log_in,
+    open_dossier,
+    wait_for_diagram,
+)
 from web import create_app  # noqa: E402
 
 WIDTH = 1280

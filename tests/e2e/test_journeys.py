@@ -14,8 +14,18 @@ from playwright.sync_api import expect
 from web.formatting import ACTIONS, DECISION, OUTCOMES, STATUS
 
 from .conftest import CHROMIUM, new_page
-from .flows import (APPOINTMENT, Applicant, claim, claim_and_complete, complete,
-                    confirm_receipt, fill_receipt, open_dossier, receive, wait_for_diagram)
+from .flows import (
+    APPOINTMENT,
+    Applicant,
+    claim,
+    claim_and_complete,
+    complete,
+    confirm_receipt,
+    fill_receipt,
+    open_dossier,
+    receive,
+    wait_for_diagram,
+)
 
 pytestmark = [
     pytest.mark.e2e,

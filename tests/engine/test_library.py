@@ -15,8 +15,7 @@ from engine.calendar import VN_TZ, BusinessCalendar
 from engine.errors import InvalidInput
 from engine.models import AuditEvent, Dossier, Procedure, ProcessVersion, Timer, WorkItem
 from engine.services import dossiers, queue
-from engine.services.procedures import (deadline_working_days, fewest_working_days,
-                                        import_library)
+from engine.services.procedures import deadline_working_days, fewest_working_days, import_library
 from engine.services.users import create_user, ensure_roles
 from tests.bpmn.library_scenarios import CONSULTATION_TIMERS, SCENARIOS
 from tests.conftest import PASSWORD, T0

@@ -1,4 +1,4 @@
-"""A late dossier's apology with its new appointment; the deadline state every dossier page shows."""
+"""A late dossier's apology and new appointment; the deadline state on every dossier page."""
 from __future__ import annotations
 
 from datetime import date, datetime

@@ -12,8 +12,8 @@ from sqlalchemy import select
 from engine.models import AuditEvent, Dossier
 
 from ..database import db
-from ..security import public
 from ..ratelimit import limiter
+from ..security import public
 
 bp = Blueprint("public", __name__, url_prefix="/tra-cuu")
 
