@@ -82,46 +82,57 @@ def passes(operation, real: dict):
             real_procedure)
 
 
+class Tally:
+    """What the generated requests met: examples and statuses by operation, failures."""
+
+    def __init__(self):
+        self.examples: Counter[str] = Counter()
+        self.statuses: Counter[int] = Counter()
+        self.by_operation: dict[str, Counter[int]] = {}
+        self.failures: list[str] = []
+        self.unsatisfiable: list[str] = []
+
+
+def fuzz(operation, name: str, strategy, tally: Tally) -> None:
+    """Send EXAMPLES generated requests of one pass and check each answer."""
+    @settings(max_examples=EXAMPLES, deadline=None, database=None, derandomize=True,
+              phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck))
+    @given(case=strategy)
+    def run(case):
+        tally.examples[operation.label] += 1
+        response = case.call()
+        tally.statuses[response.status_code] += 1
+        tally.by_operation.setdefault(operation.label, Counter())[response.status_code] += 1
+        try:
+            case.validate_response(response, excluded_checks=[positive_data_acceptance])
+        except FailureGroup as group:  # collected, all reported at the end
+            tally.failures.extend(
+                f"{operation.label} [{name}] {response.status_code}: {type(f).__name__}: "
+                f"{str(f)[:500]} {case.path_parameters} {case.query} {str(case.body)[:200]}"
+                for f in group.exceptions)
+    try:
+        run()
+    except Unsatisfiable:  # nothing of this operation can be made invalid
+        assert name == "negative", operation.label
+        tally.unsatisfiable.append(operation.label)
+
+
 def test_schemathesis_finds_no_server_error_and_no_mismatch(fuzz_app, world):
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", fuzz_app)
-    examples: Counter[str] = Counter()
-    statuses: Counter[int] = Counter()
-    by_operation: dict[str, Counter[int]] = {}
-    failures: list[str] = []
-    unsatisfiable: list[str] = []
     operations = [result.ok() for result in schema.get_all_operations()]
-
+    tally = Tally()
     for operation in operations:
         for name, strategy in passes(operation, world):
-            @settings(max_examples=EXAMPLES, deadline=None, database=None, derandomize=True,
-                      phases=[Phase.explicit, Phase.generate],
-                      suppress_health_check=list(HealthCheck))
-            @given(case=strategy)
-            def run(case):
-                examples[operation.label] += 1
-                response = case.call()
-                statuses[response.status_code] += 1
-                by_operation.setdefault(operation.label, Counter())[response.status_code] += 1
-                try:
-                    case.validate_response(response, excluded_checks=[positive_data_acceptance])
-                except FailureGroup as group:  # collected, all reported below
-                    failures.extend(f"{operation.label} [{name}] {response.status_code}: "
-                                    f"{type(f).__name__}: {str(f)[:500]} {case.path_parameters} "
-                                    f"{case.query} {str(case.body)[:200]}"
-                                    for f in group.exceptions)
-            try:
-                run()
-            except Unsatisfiable:  # nothing of this operation can be made invalid
-                assert name == "negative", operation.label
-                unsatisfiable.append(operation.label)
+            fuzz(operation, name, strategy, tally)
 
-    print(f"\nschemathesis: {len(operations)} operations, {sum(examples.values())} examples, "
-          f"{len(failures)} failures; statuses {dict(sorted(statuses.items()))}; "
-          f"no invalid request possible for {unsatisfiable}")
-    for label, counts in sorted(by_operation.items()):
+    statuses = tally.statuses
+    print(f"\nschemathesis: {len(operations)} operations, {sum(tally.examples.values())} "
+          f"examples, {len(tally.failures)} failures; statuses {dict(sorted(statuses.items()))}; "
+          f"no invalid request possible for {tally.unsatisfiable}")
+    for label, counts in sorted(tally.by_operation.items()):
         print(f"  {label}: {dict(sorted(counts.items()))}")
-    assert not [s for s in statuses if s >= 500], failures
-    assert failures == [], "\n".join(failures)
+    assert not [s for s in statuses if s >= 500], tally.failures
+    assert tally.failures == [], "\n".join(tally.failures)
     # every operation of the document but the document itself, each reached with a token
-    assert len(operations) >= 14 and all(examples[o.label] for o in operations)
+    assert len(operations) >= 14 and all(tally.examples[o.label] for o in operations)
     assert sum(statuses[s] for s in (200, 201)) > len(operations)

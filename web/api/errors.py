@@ -5,8 +5,13 @@ from __future__ import annotations
 
 from flask import Flask, current_app, jsonify, request
 from marshmallow import Schema, fields
-from werkzeug.exceptions import (HTTPException, InternalServerError, MethodNotAllowed, NotFound,
-                                 default_exceptions)
+from werkzeug.exceptions import (
+    HTTPException,
+    InternalServerError,
+    MethodNotAllowed,
+    NotFound,
+    default_exceptions,
+)
 
 from bpmn.problems import DiagramInvalid
 from engine.errors import DomainError

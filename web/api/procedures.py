@@ -4,8 +4,8 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from engine.clock import now
-from engine.models import Procedure, ProcessVersion
 from engine.errors import Conflict, InvalidInput
+from engine.models import Procedure, ProcessVersion
 from engine.services import versions
 
 from ..database import db

@@ -242,12 +242,15 @@ class CompleteIn(StrictIn):
 
 
 PERIOD_RANGE = validate.Range(min=date(2000, 1, 1), max=date(2099, 12, 31))
+# the years the range allows, said in the OpenAPI document too
+PERIOD_DAY = r"^20[0-9]{2}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"
 
 
 class PeriodArgs(Schema):
     from_ = fields.Date(required=True, data_key="from", validate=PERIOD_RANGE,
-                        metadata={"example": "2026-03-01"})
-    to = fields.Date(required=True, validate=PERIOD_RANGE, metadata={"example": "2026-03-31"})
+                        metadata={"example": "2026-03-01", "pattern": PERIOD_DAY})
+    to = fields.Date(required=True, validate=PERIOD_RANGE,
+                     metadata={"example": "2026-03-31", "pattern": PERIOD_DAY})
 
 
 class CountsOut(Schema):
