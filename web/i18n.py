@@ -15,7 +15,7 @@ from pathlib import Path
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from flask import Flask, request, session
+from flask import Flask, current_app, request, session
 from flask_babel import Babel
 
 LANGUAGES = ("vi", "en")
@@ -28,7 +28,7 @@ def _locale() -> str:
     wanted = request.args.get("lang")
     if wanted in LANGUAGES:
         session["lang"] = wanted
-    return session.get("lang", "vi")
+    return session.get("lang", current_app.config.get("DEFAULT_LANGUAGE", "vi"))
 
 
 def _stale(po: Path, mo: Path) -> bool:

@@ -70,3 +70,11 @@ def flashes(tree, category: str) -> list[str]:
     """The flash messages of one category ('error', 'success') shown on a page."""
     return [text(e) for e in tree.xpath(
         f'//*[@role="alert"][contains(concat(" ", normalize-space(@class), " "), " {category} ")]')]
+
+
+@pytest.fixture
+def english(app):
+    """The interface in English by default, for tests that assert on the wording of messages
+    rather than on data (a session's choice would not survive their moves in time)."""
+    app.config["DEFAULT_LANGUAGE"] = "en"
+    return app

@@ -22,6 +22,9 @@ from web import create_app
 
 from .conftest import by_testid, csrf, flashes, login, page, post_form, text
 
+# Messages are asserted in English; the interface defaults to Vietnamese.
+pytestmark = pytest.mark.usefixtures("english")
+
 PDF = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 EXE = b"MZ\x90\x00\x03" + b"\x00" * 64

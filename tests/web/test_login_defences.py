@@ -11,6 +11,9 @@ from engine.models import AuditEvent
 from tests.conftest import PASSWORD, T0
 from tests.web.conftest import csrf
 
+# Messages are asserted in English; the interface defaults to Vietnamese.
+pytestmark = pytest.mark.usefixtures("english")
+
 
 def attempt(client, username: str, password: str):
     return client.post("/login", data={"username": username, "password": password,

@@ -16,6 +16,7 @@ from tests.engine.helpers import add_user, advance, hours, receive
 from tests.engine.test_versions import drop_allotment, edit, insert_before_review, set_allotment
 from tests.web.conftest import by_testid, csrf, flashes, login, page, post_form, text
 
+
 P = "BQL.DT.01"
 BASE = f"/quality/{P}"
 
@@ -230,7 +231,7 @@ def test_moving_open_dossiers_dry_run_then_apply_with_confirmation(quality_clien
     assert [(r.get("data-code"), r.get("data-can-move")) for r in rows] == [(code, "yes")]
     answer = post_form(quality_client, f"{BASE}/migrate", {"codes": [code], "to_number": "2"},
                        follow_redirects=True)
-    assert any("confirmation" in f for f in flashes(page(answer), "error"))
+    assert any("xác nhận" in f for f in flashes(page(answer), "error"))  # "confirmation"
     answer = post_form(quality_client, f"{BASE}/migrate",
                        {"codes": [code], "to_number": "2", "confirm": "yes"})
     assert answer.status_code == 200

@@ -22,6 +22,9 @@ from tests.web import test_slips_and_lookup as receipt
 
 from .conftest import by_testid, flashes, login, page, post_form, text
 
+# Messages are asserted in English; the interface defaults to Vietnamese.
+pytestmark = pytest.mark.usefixtures("english")
+
 APPLICANT = ["Công ty TNHH Cảng Xanh", "Lô CN5, KCN Đình Vũ, Hải Phòng", "0225 3 842 000",
              "info@cangxanh.vn", "Cấp Giấy chứng nhận đăng ký đầu tư"]
 ITEMS = [("Báo cáo tài chính năm 2025", "Bản có xác nhận của kiểm toán độc lập"),
