@@ -5,8 +5,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bpmn.convert import _juel_to_python, import_diagram
+from bpmn.convert import import_diagram
 from bpmn.diagram import sha256_of
+from bpmn.juel import juel_to_python
 from bpmn.runtime import Run
 
 from .helpers import DATA, line_of, standard_xml
@@ -77,7 +78,7 @@ def test_a_camunda_modeler_diagram_is_converted_faithfully_and_runs():
     ("done == true", "done == True"),
 ])
 def test_camunda_expressions_that_are_variables_and_comparisons_convert(juel, python):
-    assert _juel_to_python(juel) == python
+    assert juel_to_python(juel) == python
 
 
 @pytest.mark.parametrize("juel", [
@@ -85,7 +86,7 @@ def test_camunda_expressions_that_are_variables_and_comparisons_convert(juel, py
     "empty list", "x ? 1 : 2", "bean.cycle", "a[0]", "import", "", "(a", "a b",
 ])
 def test_other_camunda_expressions_do_not(juel):
-    assert _juel_to_python(juel) is None
+    assert juel_to_python(juel) is None
 
 
 @pytest.mark.parametrize("value,converted", [
