@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from engine.errors import Conflict, Forbidden, InvalidInput, NotFound
 from engine.models import AuditEvent, Dossier, ProcessVersion, Timer, WorkItem
-from engine.services import versions
+from engine.services import moves, versions
 from engine.services.procedures import procedure_by_code, published_version
 from engine.services.versions import DiagramRefused
 from tests.conftest import T0
@@ -379,7 +379,7 @@ def test_dry_run_then_apply_moves_the_dossiers_that_can_move(quality):
     publish_v2(quality, xml, at=T0 + hours(4))
 
     with quality.begin() as session:
-        plan = versions.plan_migration(session, user(session, "quality"), T0 + hours(5),
+        plan = moves.plan_migration(session, user(session, "quality"), T0 + hours(5),
                                        procedure_code=PROCEDURE)
         assert plan.target.number == 2
     checks = {c.code: c for c in plan.checks}
@@ -395,7 +395,7 @@ def test_dry_run_then_apply_moves_the_dossiers_that_can_move(quality):
     assert {code: dossier_rows(quality, code) for code in checks} == finished_before  # dry
 
     with quality.begin() as session:
-        results = versions.migrate_dossiers(session, user(session, "quality"), T0 + hours(6),
+        results = moves.migrate_dossiers(session, user(session, "quality"), T0 + hours(6),
                                             procedure_code=PROCEDURE, to_number=2,
                                             codes=list(checks))
     moved = {r.code for r in results if r.moved}
@@ -436,13 +436,13 @@ def test_moving_needs_the_version_in_force_and_a_quality_manager(quality):
     code = receive(quality, T0)
     publish_v2(quality, edit(v1_xml(quality), set_allotment("review", "4")), at=T0 + hours(1))
     with quality.begin() as session, pytest.raises(Conflict, match="not the version in force"):
-        versions.migrate_dossiers(session, user(session, "quality"), T0 + hours(2),
+        moves.migrate_dossiers(session, user(session, "quality"), T0 + hours(2),
                                   procedure_code=PROCEDURE, to_number=1, codes=[code])
     with quality.begin() as session, pytest.raises(Forbidden):
-        versions.plan_migration(session, user(session, "head"), T0 + hours(2),
+        moves.plan_migration(session, user(session, "head"), T0 + hours(2),
                                 procedure_code=PROCEDURE)
     with quality.begin() as session:
-        results = versions.migrate_dossiers(session, user(session, "quality"), T0 + hours(2),
+        results = moves.migrate_dossiers(session, user(session, "quality"), T0 + hours(2),
                                             procedure_code=PROCEDURE, to_number=2,
                                             codes=[code, "NOPE"])
     assert {r.code: r.moved for r in results} == {code: True, "NOPE": False}
@@ -463,7 +463,7 @@ def test_a_done_step_missing_from_the_new_version_keeps_the_dossier_where_it_is(
             ref.getparent().remove(ref)
     publish_v2(quality, edit(v1_xml(quality), bypass_handover), at=T0 + hours(2))
     with quality.begin() as session:
-        plan = versions.plan_migration(session, user(session, "quality"), T0 + hours(3),
+        plan = moves.plan_migration(session, user(session, "quality"), T0 + hours(3),
                                        procedure_code=PROCEDURE)
     assert [(c.code, c.can_move) for c in plan.checks] == [(code, False)]
     assert "done step handover (Chuyển hồ sơ cho phòng chuyên môn) is not in the new version" \

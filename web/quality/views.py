@@ -13,7 +13,7 @@ from bpmn.xml import MAX_DIAGRAM_BYTES
 from engine.clock import now
 from engine.errors import DomainError
 from engine.models import Dossier, Procedure, ProcessVersion, User
-from engine.services import versions
+from engine.services import moves, versions
 from engine.services.procedures import deadline_working_days, diagram_for, version_in_force
 
 from ..database import db
@@ -311,7 +311,7 @@ def migrate(procedure: str):
     session = db()
     found = _procedure(procedure)
     try:
-        plan = versions.plan_migration(session, actor(), now(), procedure_code=found.code)
+        plan = moves.plan_migration(session, actor(), now(), procedure_code=found.code)
     except DomainError as exc:
         abort(exc.status if exc.status in (403, 404) else 400, exc.message)
     return render_template("quality/migrate.html", procedure=found, plan=plan, results=None,
@@ -330,7 +330,7 @@ def migrate_apply(procedure: str):
     to_number = _int(request.form.get("to_number"))
     session = db()
     try:
-        results = versions.migrate_dossiers(session, actor(), now(), procedure_code=found.code,
+        results = moves.migrate_dossiers(session, actor(), now(), procedure_code=found.code,
                                             to_number=to_number or 0, codes=codes)
         session.commit()
     except DomainError as exc:
@@ -340,12 +340,12 @@ def migrate_apply(procedure: str):
     moved = sum(r.moved for r in results)
     flash(_("%(n)s dossier(s) moved to version %(v)s.", n=moved, v=to_number),
           "success" if moved else "error")
-    plan = versions.plan_migration(session, actor(), now(), procedure_code=found.code)
+    plan = moves.plan_migration(session, actor(), now(), procedure_code=found.code)
     return render_template("quality/migrate.html", procedure=found, plan=plan, results=results,
                            steps=_step_names(plan))
 
 
-def _step_names(plan: versions.MovePlan) -> dict[str, str]:
+def _step_names(plan: moves.MovePlan) -> dict[str, str]:
     if plan.target is None:
         return {}
     return {s.id: bilingual(s.name, s.name_en) for s in diagram_for(plan.target).steps.values()}
