@@ -4,7 +4,9 @@ from __future__ import annotations
 import re
 
 import pytest
+from sqlalchemy import select
 
+from engine.models import Department, User
 from engine.services.users import create_user
 from tests.conftest import PASSWORD, T0
 from tests.engine.helpers import advance, hours, open_item, receive
@@ -28,8 +30,13 @@ def world(app, library):
     advance(library, code, "officer", "handed_over", T0 + hours(1))
     with library.begin() as session:
         item = open_item(session, code).id
+        # the administrator acts last in the walk: a sample user other than the admin, so
+        # deactivating it is allowed (an administrator may not deactivate themself)
+        user_id = session.execute(select(User.id).where(User.username == "auditor")).scalar_one()
+        department_id = session.execute(select(Department.id)).scalars().first()
     return {"code": code, "item_id": item, "day": "2026-01-02", "year": "2026",
-            "attachment_id": 1, "procedure": "BQL.DT.01", "number": 1}
+            "attachment_id": 1, "procedure": "BQL.DT.01", "number": 1, "user_id": user_id,
+            "department_id": department_id}
 
 
 MISSING = object()

@@ -1,4 +1,4 @@
-"""The administrator's area (role `admin`): the organisation calendar."""
+"""The administrator's area (role `admin`): the organisation calendar, users and departments."""
 from __future__ import annotations
 
 from flask import Blueprint
@@ -14,4 +14,4 @@ def only_administrators() -> None:
     """Every page here is for administrators: others get 403, anonymous users the login."""
 
 
-from . import calendar  # noqa: F401  (routes register on bp)
+from . import calendar, people  # noqa: F401  (routes register on bp)
