@@ -1,6 +1,7 @@
 """The `motcua` command: set up the database, load demo data, serve, manage users, dates."""
 from __future__ import annotations
 
+import os
 import sys
 from datetime import date, datetime
 from pathlib import Path
@@ -51,17 +52,44 @@ def demo_data() -> None:
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
-def serve(host: str, port: int) -> None:
-    """Serve the web application."""
-    from werkzeug.serving import run_simple
+@click.option("--workers", type=click.IntRange(min=1), default=None,
+              help="Web worker processes (gunicorn) [default: 1 on SQLite; on PostgreSQL "
+                   "2 x CPUs + 1, at most 8]")
+@click.option("--threads", type=click.IntRange(min=1), default=4, show_default=True,
+              help="Threads per gunicorn worker (1: sync workers)")
+def serve(host: str, port: int, workers: int | None, threads: int) -> None:
+    """Serve the web application: one process on SQLite, gunicorn workers on PostgreSQL.
 
+    No web worker fires timers: run `motcua scheduler` beside it.
+    """
     from engine.schema import pending_migrations
     app = _app()
-    if pending_migrations(app.extensions["motcua.engine"]):
+    engine = app.extensions["motcua.engine"]
+    if pending_migrations(engine):
         raise click.ClickException("the database schema is not up to date: run "
                                    "`motcua init-db` first (it upgrades, keeping the data)")
-    click.echo(f"motcua is serving on http://{host}:{port}/  (Ctrl+C stops it)")
-    run_simple(host, port, app, threaded=True, use_reloader=False)
+    postgres = engine.dialect.name == "postgresql"
+    if workers is None:
+        workers = min(2 * (os.cpu_count() or 1) + 1, 8) if postgres else 1
+    if workers > 1 and not postgres:
+        raise click.ClickException("several web workers need PostgreSQL (SQLite has one "
+                                   "writer): serve with --workers 1 or set MOTCUA_DATABASE_URL")
+    if workers == 1:
+        from werkzeug.serving import run_simple
+        click.echo(f"motcua is serving on http://{host}:{port}/ with 1 worker "
+                   "(one process, threaded; Ctrl+C stops it)")
+        run_simple(host, port, app, threaded=True, use_reloader=False)
+        return
+    engine.dispose()  # the workers open their own connections
+    kind = "gthread" if threads > 1 else "sync"
+    click.echo(f"motcua is serving on http://{host}:{port}/ with {workers} workers "
+               f"(gunicorn, {kind}" + (f", {threads} threads each" if threads > 1 else "")
+               + "; Ctrl+C stops it)")
+    sys.stdout.flush()
+    command = [sys.executable, "-m", "gunicorn", "--bind", f"{host}:{port}",
+               "--workers", str(workers), "--worker-class", kind, "--threads", str(threads),
+               "--access-logfile", "-", "web.wsgi:app"]
+    os.execv(sys.executable, command)  # gunicorn's master takes over this process (signals)
 
 
 @main.command()
