@@ -5,9 +5,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..errors import Forbidden
-from ..models import AuditEvent, Dossier, User, WorkItem
+from ..models import AuditEvent, Dossier, Procedure, User, WorkItem
 
 APPROVING_ROLES = ("head", "leader")
+# Roles that work or oversee every dossier; specialists and heads see their department's only.
+ALL_DOSSIERS_ROLES = ("one_stop", "leader", "quality", "auditor", "admin")
 
 
 def may_see(actor: User, item: WorkItem) -> bool:
@@ -44,3 +46,18 @@ def check_separation_of_duties(session: Session, actor: User, dossier: Dossier, 
     if (step.decides and approved) or (step.role in APPROVING_ROLES and reviewed):
         raise Forbidden("the same person may not both review and approve a dossier; "
                         "another officer must take this step")
+
+
+def dossier_scope(actor: User):
+    """A filter on Dossier for what the actor may read, or None when they may read them all."""
+    if actor.has_role(*ALL_DOSSIERS_ROLES):
+        return None
+    return Dossier.procedure_id.in_(
+        select(Procedure.id).where(Procedure.department_id == actor.department_id))
+
+
+def check_may_read(actor: User, dossier: Dossier) -> None:
+    if actor.has_role(*ALL_DOSSIERS_ROLES):
+        return
+    if dossier.procedure.department_id != actor.department_id:
+        raise Forbidden("this dossier belongs to another department")

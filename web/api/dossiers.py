@@ -8,6 +8,7 @@ from engine.clock import now
 from engine.errors import NotFound
 from engine.models import AuditEvent, Dossier, Procedure
 from engine.services import dossiers
+from engine.services.access import check_may_read
 
 from ..database import db
 from ..officer.common import READER_ROLES
@@ -47,10 +48,12 @@ def receive(body):
                                                                 code=dossier.code)}
 
 
-def dossier_by_code(session, code: str) -> Dossier:
+def dossier_by_code(session, code: str, reader=None) -> Dossier:
     found = session.execute(select(Dossier).where(Dossier.code == code)).scalar_one_or_none()
     if found is None:
         raise NotFound(f"no dossier with code {code!r}")
+    if reader is not None:
+        check_may_read(reader, found)
     return found
 
 
@@ -61,7 +64,7 @@ def dossier_by_code(session, code: str) -> Dossier:
 def get_dossier(code: str):
     """A dossier by its code, with its open tasks and its version"""
     session = db()
-    return dossier_view(session, dossier_by_code(session, code))
+    return dossier_view(session, dossier_by_code(session, code, api_user()))
 
 
 @bp.route("/dossiers/<code>/events", methods=["GET"])
@@ -72,7 +75,7 @@ def get_dossier(code: str):
 def dossier_events(args, code: str):
     """A dossier's events from the audit trail, oldest first"""
     session = db()
-    dossier = dossier_by_code(session, code)
+    dossier = dossier_by_code(session, code, api_user())
     page, per_page = args["page"], args["per_page"]
     events = list(session.execute(
         select(AuditEvent).where(AuditEvent.dossier_id == dossier.id).order_by(AuditEvent.id)

@@ -16,13 +16,13 @@ from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from engine.models import Attachment, Dossier, Procedure
+from engine.models import Attachment, Procedure
 from engine.services.attachments import DEFAULT_MAX_BYTES, blob_path, human_size
 
 from ..database import db
-from ..security import roles_required
+from ..security import actor, roles_required
 from . import bp
-from .common import READER_ROLES
+from .common import READER_ROLES, readable_dossier
 
 FIELD = "attachments"
 
@@ -52,8 +52,9 @@ def received_files() -> list[tuple[str, bytes]]:
 @roles_required(*READER_ROLES)
 def attachment(code: str, attachment_id: int):
     session = db()
-    found = session.execute(select(Attachment).join(Dossier).where(
-        Attachment.id == attachment_id, Dossier.code == code)).scalar_one_or_none()
+    dossier = readable_dossier(code, actor())
+    found = session.execute(select(Attachment).where(
+        Attachment.id == attachment_id, Attachment.dossier_id == dossier.id)).scalar_one_or_none()
     if found is None:
         abort(404)
     path = blob_path(folder(), found.sha256)

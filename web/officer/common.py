@@ -1,11 +1,14 @@
 """What the officer views share: the roles that work dossiers, and turning errors into flashes."""
 from __future__ import annotations
 
-from flask import flash, redirect, url_for
+from flask import abort, flash, redirect, url_for
 from marshmallow import ValidationError
+from sqlalchemy import select
 
 from bpmn.vocabulary import LANE_ROLES
-from engine.errors import DomainError
+from engine.errors import DomainError, Forbidden
+from engine.models import Dossier
+from engine.services.access import check_may_read
 
 from ..database import db
 
@@ -35,3 +38,15 @@ def act(action, *, success: str, done_url: str, error_url: str):
 def format_errors(messages: dict) -> str:
     return "; ".join(f"{field}: {', '.join(map(str, errs)) if isinstance(errs, list) else errs}"
                      for field, errs in messages.items())
+
+
+def readable_dossier(code: str, actor) -> Dossier:
+    """The dossier with this code if the actor may read it: 404 unknown, 403 out of scope."""
+    found = db().execute(select(Dossier).where(Dossier.code == code)).scalar_one_or_none()
+    if found is None:
+        abort(404)
+    try:
+        check_may_read(actor, found)
+    except Forbidden:
+        abort(403)
+    return found

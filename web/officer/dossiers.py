@@ -1,16 +1,17 @@
 """Dossier list and dossier page (data, current steps, history)."""
 from __future__ import annotations
 
-from flask import abort, render_template, request
+from flask import render_template, request
 from sqlalchemy import or_, select
 
 from engine.models import AuditEvent, Dossier, User, WorkItem
+from engine.services.access import dossier_scope
 from engine.services.procedures import diagram_for
 
 from ..database import db
-from ..security import roles_required
+from ..security import actor, roles_required
 from . import bp
-from .common import READER_ROLES
+from .common import READER_ROLES, readable_dossier
 
 PAGE_SIZE = 30
 
@@ -23,6 +24,9 @@ def dossier_list():
     if q:
         like = f"%{q}%"
         query = query.where(or_(Dossier.code.ilike(like), Dossier.applicant_name.ilike(like)))
+    scope = dossier_scope(actor())
+    if scope is not None:
+        query = query.where(scope)
     dossiers = list(db().execute(query).scalars())
     return render_template("officer/dossiers.html", dossiers=dossiers, q=q)
 
@@ -31,9 +35,7 @@ def dossier_list():
 @roles_required(*READER_ROLES)
 def dossier(code: str):
     session = db()
-    found = session.execute(select(Dossier).where(Dossier.code == code)).scalar_one_or_none()
-    if found is None:
-        abort(404)
+    found = readable_dossier(code, actor())
     items = list(session.execute(select(WorkItem).where(WorkItem.dossier_id == found.id)).scalars())
     events = list(session.execute(select(AuditEvent).where(AuditEvent.dossier_id == found.id)
                                   .order_by(AuditEvent.id)).scalars())

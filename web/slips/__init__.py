@@ -19,10 +19,10 @@ from engine.deadlines import apology_of
 from engine.models import Dossier, User
 
 from ..database import db
-from ..officer.common import READER_ROLES
+from ..officer.common import READER_ROLES, readable_dossier
 from ..pdf import PdfUnavailable, html_to_pdf, pdf_response
 from ..qr import qr_svg_data_uri
-from ..security import roles_required
+from ..security import actor, roles_required
 from .records import refusal as refusal_of
 from .records import supplement_requests
 
@@ -34,10 +34,7 @@ COPIES = (("Liên 1: Lưu tại Bộ phận Một cửa cùng Phiếu kiểm so�
 
 
 def _dossier(code: str) -> Dossier:
-    found = db().execute(select(Dossier).where(Dossier.code == code)).scalar_one_or_none()
-    if found is None:
-        abort(404)
-    return found
+    return readable_dossier(code, actor())
 
 
 def tracking_entry(dossier: Dossier) -> tuple[str, int]:
