@@ -16,7 +16,6 @@ from tests.engine.helpers import add_user, advance, hours, receive
 from tests.engine.test_versions import drop_allotment, edit, insert_before_review, set_allotment
 from tests.web.conftest import by_testid, csrf, flashes, login, page, post_form, text
 
-
 P = "BQL.DT.01"
 BASE = f"/quality/{P}"
 
