@@ -35,86 +35,17 @@ from datetime import datetime
 from lxml import etree
 
 from .diagram import Diagram, load_diagram
+from .foreign import (
+    BPMN,
+    CAMUNDA,
+    check_camunda,
+    drawn,
+    implementation,
+    local_name,
+)
 from .juel import juel_to_python, py_string
 from .problems import DiagramInvalid, Problem
 from .xml import MAX_DIAGRAM_BYTES, parse_diagram_xml
-
-BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
-CAMUNDA = "http://camunda.org/schema/1.0/bpmn"
-SPIFF = "http://spiffworkflow.org/bpmn/schema/1.0/core"
-XSI = "http://www.w3.org/2001/XMLSchema-instance"
-NS = {"bpmn": BPMN, "camunda": CAMUNDA, "spiffworkflow": SPIFF}
-# Namespaces whose extension elements are only drawing or documentation.
-HARMLESS_NS = {SPIFF, "http://www.omg.org/spec/BPMN/20100524/DI",
-               "http://www.omg.org/spec/DD/20100524/DC", "http://www.omg.org/spec/DD/20100524/DI",
-               "http://bpmn.io/schema/bpmn/biocolor/1.0", "http://www.omg.org/spec/BPMN/non-normative/color/1.0",
-               "http://bpmn.io/schema/bpmn", "http://www.signavio.com"}
-
-# Camunda attributes that carry behaviour this application does not run: the diagram would
-# do something else here than on Camunda, so it is refused.
-CAMUNDA_NOT_RUN = {
-    "class": "runs the Java class {value}",
-    "delegateExpression": "runs the Java delegate {value}",
-    "expression": "evaluates the Camunda expression {value}",
-    "type": "is a Camunda '{value}' task (an external worker or connector)",
-    "topic": "is an external task of topic {value}",
-    "resultVariable": "stores a Camunda result in variable {value}",
-    "decisionRef": "evaluates the DMN decision {value}",
-    "decisionRefBinding": "binds a DMN decision ({value})",
-    "resource": "loads its script from {value}",
-    "collection": "loops over the Camunda collection {value}",
-    "elementVariable": "names a Camunda loop variable {value}",
-    "calledElementBinding": "binds the called process by {value}",
-    "caseRef": "starts the CMMN case {value}",
-    "mapDecisionResult": "maps a DMN result ({value})",
-    "errorCodeVariable": "stores an error code in {value}",
-    "errorMessageVariable": "stores an error message in {value}",
-    "variableName": "stores a conditional event's variable {value}",
-}
-# Camunda extension elements that carry behaviour this application does not run.
-CAMUNDA_ELEMENTS_NOT_RUN = {
-    "executionListener": "a Camunda execution listener",
-    "taskListener": "a Camunda task listener",
-    "inputOutput": "Camunda input/output mappings",
-    "in": "Camunda variable mappings into the called process",
-    "out": "Camunda variable mappings out of the called process",
-    "connector": "a Camunda connector",
-    "field": "Camunda field injection",
-    "failedJobRetryTimeCycle": "a Camunda retry cycle",
-    "errorEventDefinition": "a Camunda error event definition",
-}
-# Camunda settings that this application handles its own way: kept, ignored, reported.
-CAMUNDA_IGNORED = {
-    "assignee": "who works a step is set by its lane's role here",
-    "candidateUsers": "who works a step is set by its lane's role here",
-    "candidateGroups": "who works a step is set by its lane's role here",
-    "candidateStarterGroups": "any one-stop officer starts a dossier here",
-    "candidateStarterUsers": "any one-stop officer starts a dossier here",
-    "initiator": "the officer who received a dossier is in its history here",
-    "dueDate": "a step's time is its 'allotment' property here",
-    "followUpDate": "a step's time is its 'allotment' property here",
-    "priority": "work queues sort by due time here",
-    "formKey": "a step's form is its outcome buttons here",
-    "formRef": "a step's form is its outcome buttons here",
-    "formRefBinding": "a step's form is its outcome buttons here",
-    "formRefVersion": "a step's form is its outcome buttons here",
-    "formData": "a step's form is its outcome buttons here",
-    "properties": "a step's properties are spiffworkflow:properties here",
-    "async": "each action is one transaction here",
-    "asyncBefore": "each action is one transaction here",
-    "asyncAfter": "each action is one transaction here",
-    "exclusive": "each action is one transaction here",
-    "jobPriority": "each action is one transaction here",
-    "taskPriority": "each action is one transaction here",
-    "historyTimeToLive": "history is the audit trail, kept for good",
-    "versionTag": "versions are numbered by document control here",
-    "isStartableInTasklist": "dossiers are started at the counter here",
-    "calledElementTenantId": "there is one tenant here",
-    "calledElementVersion": "called processes come from the same file here",
-    "calledElementVersionTag": "called processes come from the same file here",
-    "modelerTemplate": "modeler templates are not used here",
-    "modelerTemplateVersion": "modeler templates are not used here",
-}
 
 _NUM = r"\d+(?:[.,]\d+)?"
 _DURATION = re.compile(rf"^P(?!$)(?:{_NUM}Y)?(?:{_NUM}M)?(?:{_NUM}W)?(?:{_NUM}D)?"
@@ -177,7 +108,7 @@ def import_diagram(data: bytes | str, file: str = "", *,
         root = parse_diagram_xml(raw, file, max_bytes=max_bytes)
     except DiagramInvalid as exc:
         return ImportReport(file, "refused", problems=exc.problems)
-    if _local(root.tag) != "definitions" or etree.QName(root).namespace != BPMN:
+    if local_name(root.tag) != "definitions" or etree.QName(root).namespace != BPMN:
         return ImportReport(file, "refused", problems=[Problem(
             "not a BPMN 2.0 diagram (the root element must be bpmn:definitions)", file=file,
             line=root.sourceline)])
@@ -224,7 +155,7 @@ def _locate(problem: Problem, root: etree._Element) -> Problem:
         return problem
     if problem.line:
         at = next((el for el in root.iter() if isinstance(el.tag, str) and el.get("id")
-                   and _drawn(el) and el.sourceline == problem.line), None)
+                   and drawn(el) and el.sourceline == problem.line), None)
         return problem if at is None else Problem(problem.message, at.get("id"), problem.file,
                                                   problem.line, problem.severity)
     names = {a or b for a, b in re.findall(r"'([^']+)'|\"([^\"]+)\"", problem.message)}
@@ -233,7 +164,7 @@ def _locate(problem: Problem, root: etree._Element) -> Problem:
         for el in root.iter():
             if isinstance(el.tag, str) and el.get(attr) in names:
                 node = el
-                while node is not None and not (node.get("id") and _drawn(node)):
+                while node is not None and not (node.get("id") and drawn(node)):
                     node = node.getparent()
                 if node is not None:
                     return Problem(problem.message, node.get("id"), problem.file,
@@ -257,10 +188,6 @@ def _serialize(root: etree._Element, raw: bytes) -> str:
     return ('<?xml version="1.0" encoding="UTF-8"?>\n' if declaration else "") + body
 
 
-def _local(tag) -> str:
-    return etree.QName(tag).localname if isinstance(tag, str) else ""
-
-
 def convert(root: etree._Element, file: str = "") -> tuple[list[Conversion], list[Problem]]:
     """Convert `root` in place; return the conversions made and the problems found."""
     conversions: list[Conversion] = []
@@ -269,7 +196,7 @@ def convert(root: etree._Element, file: str = "") -> tuple[list[Conversion], lis
     def owner(el: etree._Element) -> etree._Element:
         """The nearest ancestor (or self) that is drawn: where to locate a problem."""
         node = el
-        while node is not None and not (node.get("id") and _drawn(node)):
+        while node is not None and not (node.get("id") and drawn(node)):
             node = node.getparent()
         return node if node is not None else el
 
@@ -285,7 +212,7 @@ def convert(root: etree._Element, file: str = "") -> tuple[list[Conversion], lis
 
     _check_processes(root, problem)
     _check_unsupported(root, problem)
-    _check_camunda(root, problem)
+    check_camunda(root, problem)
     _convert_timers(root, problem, converted)
     _convert_conditions(root, problem, converted)
     _check_scripts(root, problem)
@@ -312,7 +239,7 @@ def _check_unsupported(root, problem) -> None:
     for tag, what in (("serviceTask", "service task"), ("sendTask", "send task"),
                       ("businessRuleTask", "business rule task")):
         for el in root.iter(f"{{{BPMN}}}{tag}"):
-            how = _implementation(el)
+            how = implementation(el)
             problem(el, f"{what} '{el.get('name') or el.get('id', '')}' "
                         + (f"{how}, which this application does not run" if how else
                            "without an implementation this application runs")
@@ -326,107 +253,6 @@ def _check_unsupported(root, problem) -> None:
                         "in the same file)")
     for el in root.iter(f"{{{BPMN}}}conditionalEventDefinition"):
         problem(el, "conditional events are not supported")
-
-
-def _implementation(el: etree._Element) -> str:
-    for name in ("class", "delegateExpression", "expression", "type", "topic", "decisionRef"):
-        value = el.get(f"{{{CAMUNDA}}}{name}")
-        if value:
-            return CAMUNDA_NOT_RUN[name].format(value=repr(value))
-    if el.find(f".//{{{CAMUNDA}}}connector") is not None:
-        return "calls a Camunda connector"
-    if el.find(f".//{{{SPIFF}}}serviceTaskOperator") is not None:
-        return "calls a SpiffArena service operator"
-    implementation = el.get("implementation")
-    if implementation and implementation not in ("##unspecified", "##WebService"):
-        return f"is implemented by {implementation!r}"
-    return ""
-
-
-_IMPLEMENTATION_ATTRS = {"class", "delegateExpression", "expression", "type", "topic",
-                         "decisionRef"}
-_IMPLEMENTED_TAGS = {"serviceTask", "sendTask", "businessRuleTask"}
-
-
-def _check_camunda(root, problem) -> None:
-    seen_ignored: set[tuple[str, str]] = set()
-    for el in root.iter():
-        if not isinstance(el.tag, str):
-            continue
-        namespace = etree.QName(el).namespace
-        local = etree.QName(el).localname
-        for attr, value in el.attrib.items():
-            q = etree.QName(attr)
-            if q.namespace != CAMUNDA:
-                continue
-            name = q.localname
-            if name in CAMUNDA_NOT_RUN:
-                if name in _IMPLEMENTATION_ATTRS and local in _IMPLEMENTED_TAGS:
-                    continue  # already said, with the task
-                problem(el, f"camunda:{name}: {local} "
-                            + CAMUNDA_NOT_RUN[name].format(value=repr(value))
-                            + ", which this application does not run")
-            else:
-                reason = CAMUNDA_IGNORED.get(name, "this Camunda setting has no effect here")
-                key = (owner_id(el), name)
-                if key not in seen_ignored:
-                    seen_ignored.add(key)
-                    problem(el, f"camunda:{name} is ignored: {reason}", severity="warning")
-        if namespace == CAMUNDA:
-            if local in CAMUNDA_ELEMENTS_NOT_RUN:
-                parent = _extension_owner(el)
-                if local == "connector" and parent is not None and \
-                        etree.QName(parent).localname in _IMPLEMENTED_TAGS:
-                    continue  # said with the task
-                problem(parent if parent is not None else el,
-                        f"{CAMUNDA_ELEMENTS_NOT_RUN[local]} (camunda:{local}) is not run by this "
-                        "application")
-            elif local in CAMUNDA_IGNORED:
-                parent = _extension_owner(el)
-                key = (owner_id(parent if parent is not None else el), local)
-                if key not in seen_ignored:
-                    seen_ignored.add(key)
-                    problem(parent if parent is not None else el,
-                            f"camunda:{local} is ignored: {CAMUNDA_IGNORED[local]}",
-                            severity="warning")
-        elif local == "extensionElements" and namespace == BPMN:
-            for child in el:
-                if not isinstance(child.tag, str):
-                    continue
-                child_ns = etree.QName(child).namespace
-                if child_ns not in HARMLESS_NS and child_ns != CAMUNDA:
-                    key = ("", child_ns or "")
-                    if key not in seen_ignored:
-                        seen_ignored.add(key)
-                        problem(el, f"extension {etree.QName(child).localname} of namespace "
-                                    f"{child_ns} is ignored", severity="warning")
-
-
-def owner_id(el: etree._Element) -> str:
-    node = el
-    while node is not None and not (node.get("id") and _drawn(node)):
-        node = node.getparent()
-    return node.get("id", "") if node is not None else ""
-
-
-def _drawn(el: etree._Element) -> bool:
-    """Whether an element with an id is one a modeler draws (an event definition or a loop
-    marker is part of the shape of its event or task)."""
-    local = _local(el.tag)
-    return not (local.endswith(("EventDefinition", "LoopCharacteristics"))
-                or local in ("conditionExpression", "timeDuration", "timeDate", "timeCycle",
-                             "extensionElements", "script", "ioSpecification"))
-
-
-def _extension_owner(el: etree._Element):
-    """The BPMN element whose extensionElements hold `el`."""
-    node = el.getparent()
-    while node is not None:
-        name = etree.QName(node)
-        if name.namespace == BPMN and name.localname != "extensionElements":
-            return node
-        node = node.getparent()
-    return None
 
 
 # --- timers ------------------------------------------------------------------------------------
