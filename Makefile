@@ -20,7 +20,7 @@ system-libs:
 	  echo "Pango is missing and cannot be installed without root: PDF slips will be unavailable"
 
 venv: $(BIN)/python system-libs
-	$(BIN)/pip install -q -e '.[test]'
+	$(BIN)/pip install -q -e '.[test,bench]'
 
 # bpmn-js (diagram viewer and modeler) from npm, served by the app from web/static/vendor.
 VENDOR := web/static/vendor/bpmn-js

@@ -39,10 +39,13 @@ def create_app(config: dict | None = None) -> Flask:
     ratelimit.init_app(app)
 
     from .admin import bp as admin_bp
+    from .audit import bp as audit_bp
     from .auth import bp as auth_bp
+    from .nonconformities import bp as nonconformities_bp
     from .officer import bp as officer_bp
     from .public import bp as public_bp
     from .quality import bp as quality_bp
+    from .reports import bp as reports_bp
     from .slips import bp as slips_bp
     app.register_blueprint(auth_bp)
     app.register_blueprint(officer_bp)
@@ -50,6 +53,9 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(public_bp)
     app.register_blueprint(slips_bp)
     app.register_blueprint(quality_bp)
+    app.register_blueprint(audit_bp)
+    app.register_blueprint(reports_bp)
+    app.register_blueprint(nonconformities_bp)
     from . import api
     api.init_app(app)  # the REST API (its own blueprint "api", /api/v1, bearer tokens)
 

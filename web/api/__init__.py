@@ -98,4 +98,4 @@ def init_app(app: Flask) -> None:
     app.extensions["motcua.api"] = api
 
 
-from . import dossiers, procedures, reports, tasks, tokens  # noqa: E402,F401  (routes on bp)
+from . import dossiers, mining, procedures, reports, tasks, tokens  # noqa: E402,F401  (routes on bp)

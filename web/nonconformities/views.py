@@ -1,0 +1,2 @@
+"""The register's pages."""
+from __future__ import annotations

@@ -1,0 +1,2 @@
+"""Statistics pages and exports."""
+from __future__ import annotations
