@@ -4,8 +4,10 @@ from .calendar import CalendarDay
 from .dossiers import Apology, Dossier, DossierPause, DossierSequence, Timer, WorkItem
 from .people import Department, Role, User, UserRole
 from .procedures import Procedure, ProcessVersion
+from .quality_records import Nonconformity, NonconformitySequence
 from .records import Attachment, DossierReturn, Rating
 
 __all__ = ["Apology", "Attachment", "AuditEvent", "AuditHead", "CalendarDay", "Department",
-           "Dossier", "DossierPause", "DossierReturn", "DossierSequence", "Procedure",
-           "ProcessVersion", "Rating", "Role", "Timer", "User", "UserRole", "WorkItem"]
+           "Dossier", "DossierPause", "DossierReturn", "DossierSequence", "Nonconformity",
+           "NonconformitySequence", "Procedure", "ProcessVersion", "Rating", "Role", "Timer",
+           "User", "UserRole", "WorkItem"]
