@@ -1,11 +1,16 @@
 """Period statistics of dossiers, as a one-stop shop reports them.
 
 For a period of local (Vietnam) days: dossiers carried over from before it and received in
-it; resolved in it (early, on time, late); and still in progress at its end (within or past
-the deadline), in all and by procedure. "The end" is the end of the last day, or now when the
-period has not ended yet. A dossier past its due date at the end is past the deadline: due on
-the last day and unfinished that evening, it is late. The due date is the one stored now
-(moved by supplements and apologies), so a past period is seen with today's due dates.
+it (by channel); resolved in it (early, on time, late; refused among them); withdrawn or
+stopped; still in progress at its end (within or past the deadline); supplement requests
+made in it; ratings given in it. By procedure, and rolled up by field and by department.
+"The end" is the end of the last day, or now when the period has not ended yet. A dossier
+past its due date at the end is past the deadline: due on the last day and unfinished that
+evening, it is late. The due date is the one stored now (moved by supplements and
+apologies), so a past period is seen with today's due dates.
+
+Three aggregate queries grouped by procedure (dossiers, pauses, ratings) do all the
+counting; the roll-ups add a few dozen procedure rows, never dossiers.
 """
 from __future__ import annotations
 
@@ -17,14 +22,22 @@ from sqlalchemy.orm import Session
 
 from ..calendar import VN_TZ
 from ..errors import InvalidInput
-from ..models import Dossier, Procedure
+from ..models import Department, Dossier, DossierPause, Procedure, Rating
+from .ratings import LEVELS
 
 MAX_DAYS = 366 * 5  # a period longer than this is refused (InvalidInput)
 FIRST_YEAR, LAST_YEAR = 1900, 9000
+GROUPINGS = ("procedure", "field", "department")
+CHANNELS = ("online", "counter", "post")
+# The model has no status for a dossier withdrawn by the applicant or stopped by the agency
+# yet; these are the names it would use, counted once a dossier carries one.
+STOPPED_STATUSES = ("withdrawn", "stopped")
+SATISFIED_LEVELS = ("very_satisfied", "satisfied")
 
 
 @dataclass
 class Counts:
+    # the first seven in this order: the API and older callers build and read them so
     carried_over: int = 0
     received: int = 0
     resolved_early: int = 0
@@ -32,6 +45,15 @@ class Counts:
     resolved_late: int = 0
     in_progress_within: int = 0
     in_progress_late: int = 0
+    received_online: int = 0
+    received_counter: int = 0
+    received_post: int = 0
+    refused: int = 0  # among the resolved: the decision was a refusal
+    withdrawn: int = 0  # withdrawn or stopped in the period
+    supplement_requests: int = 0
+    very_satisfied: int = 0
+    satisfied: int = 0
+    not_satisfied: int = 0
 
     @property
     def resolved(self) -> int:
@@ -41,9 +63,38 @@ class Counts:
     def in_progress(self) -> int:
         return self.in_progress_within + self.in_progress_late
 
+    @property
+    def handled(self) -> int:
+        """Số hồ sơ nhận giải quyết: carried over and received."""
+        return self.carried_over + self.received
+
+    @property
+    def on_time_rate(self) -> float | None:
+        """(early + on time) / resolved, None when nothing was resolved."""
+        done = self.resolved
+        return (self.resolved_early + self.resolved_on_time) / done if done else None
+
+    @property
+    def rated(self) -> int:
+        return self.very_satisfied + self.satisfied + self.not_satisfied
+
+    @property
+    def satisfied_share(self) -> float | None:
+        rated = self.rated
+        return (self.very_satisfied + self.satisfied) / rated if rated else None
+
     def add(self, other: Counts) -> None:
         for f in fields(self):
             setattr(self, f.name, getattr(self, f.name) + getattr(other, f.name))
+
+
+@dataclass
+class Group:
+    """One row of a report: a procedure, a field or a department, with its counts."""
+    key: str
+    name: str
+    name_en: str
+    counts: Counts = field(default_factory=Counts)
 
 
 @dataclass
@@ -53,6 +104,13 @@ class PeriodStatistics:
     as_of: datetime  # the moment "in progress" is counted at
     total: Counts = field(default_factory=Counts)
     by_procedure: dict[str, Counts] = field(default_factory=dict)  # procedure code -> counts
+    groups: dict[str, list[Group]] = field(default_factory=dict)  # grouping -> rows
+
+    def rows(self, grouping: str) -> list[Group]:
+        if grouping not in GROUPINGS:
+            raise InvalidInput(f"unknown grouping {grouping!r}: one of {', '.join(GROUPINGS)}",
+                               {"group": list(GROUPINGS)})
+        return self.groups[grouping]
 
 
 def period_bounds(start: date, end: date) -> tuple[datetime, datetime]:
@@ -68,33 +126,80 @@ def period_bounds(start: date, end: date) -> tuple[datetime, datetime]:
             datetime.combine(end + timedelta(days=1), time(0), VN_TZ))
 
 
+def _count(condition):
+    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+
+def _dossier_counts(session: Session, start_at: datetime, as_of: datetime
+                    ) -> dict[int, Counts]:
+    late_before = as_of.astimezone(VN_TZ).date()  # due before this day and open: late
+    new = Dossier.received_at >= start_at
+    finished = and_(Dossier.finished_at >= start_at, Dossier.finished_at < as_of)
+    open_at_end = or_(Dossier.finished_at.is_(None), Dossier.finished_at >= as_of)
+    rows = session.execute(
+        select(Dossier.procedure_id,
+               _count(Dossier.received_at < start_at),
+               _count(new),
+               *(_count(and_(finished, Dossier.outcome == o))
+                 for o in ("early", "on_time", "late")),
+               _count(and_(open_at_end, Dossier.due_date >= late_before)),
+               _count(and_(open_at_end, Dossier.due_date < late_before)),
+               *(_count(and_(new, Dossier.channel == c)) for c in CHANNELS),
+               _count(and_(finished, Dossier.outcome.is_not(None),
+                           Dossier.decision == "refuse")),
+               _count(and_(finished, Dossier.status.in_(STOPPED_STATUSES))))
+        .where(Dossier.received_at < as_of,
+               or_(Dossier.finished_at.is_(None), Dossier.finished_at >= start_at))
+        .group_by(Dossier.procedure_id))
+    return {pid: Counts(*(int(n) for n in numbers)) for pid, *numbers in rows}
+
+
+def _supplement_requests(session: Session, start_at: datetime, as_of: datetime
+                         ) -> dict[int, int]:
+    rows = session.execute(
+        select(Dossier.procedure_id, func.count(DossierPause.id))
+        .join(Dossier, Dossier.id == DossierPause.dossier_id)
+        .where(DossierPause.requested_at >= start_at, DossierPause.requested_at < as_of)
+        .group_by(Dossier.procedure_id))
+    return {pid: int(n) for pid, n in rows}
+
+
+def _ratings(session: Session, start_at: datetime, as_of: datetime
+             ) -> dict[tuple[int, str], int]:
+    rows = session.execute(
+        select(Dossier.procedure_id, Rating.level, func.count(Rating.id))
+        .join(Dossier, Dossier.id == Rating.dossier_id)
+        .where(Rating.rated_at >= start_at, Rating.rated_at < as_of)
+        .group_by(Dossier.procedure_id, Rating.level))
+    return {(pid, level): int(n) for pid, level, n in rows}
+
+
 def period_statistics(session: Session, start: date, end: date, now: datetime
                       ) -> PeriodStatistics:
     start_at, end_at = period_bounds(start, end)
     as_of = min(end_at, now)
-    late_before = as_of.astimezone(VN_TZ).date()  # due before this day and open: late
-
-    def count(condition):
-        return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
-
-    resolved = and_(Dossier.finished_at >= start_at, Dossier.finished_at < as_of)
-    open_at_end = or_(Dossier.finished_at.is_(None), Dossier.finished_at >= as_of)
-    rows = session.execute(
-        select(Procedure.code,
-               count(Dossier.received_at < start_at),
-               count(Dossier.received_at >= start_at),
-               count(and_(resolved, Dossier.outcome == "early")),
-               count(and_(resolved, Dossier.outcome == "on_time")),
-               count(and_(resolved, Dossier.outcome == "late")),
-               count(and_(open_at_end, Dossier.due_date >= late_before)),
-               count(and_(open_at_end, Dossier.due_date < late_before)))
-        .join(Procedure, Procedure.id == Dossier.procedure_id)
-        .where(Dossier.received_at < as_of,
-               or_(Dossier.finished_at.is_(None), Dossier.finished_at >= start_at))
-        .group_by(Procedure.code).order_by(Procedure.code))
+    counted = _dossier_counts(session, start_at, as_of)
+    for pid, n in _supplement_requests(session, start_at, as_of).items():
+        counted.setdefault(pid, Counts()).supplement_requests = n
+    for (pid, level), n in _ratings(session, start_at, as_of).items():
+        if level in LEVELS:
+            setattr(counted.setdefault(pid, Counts()), level, n)
     result = PeriodStatistics(start=start, end=end, as_of=as_of)
-    for code, *numbers in rows:
-        counts = Counts(*(int(n) for n in numbers))
+    groups: dict[str, dict[str, Group]] = {g: {} for g in GROUPINGS}
+    procedures = session.execute(
+        select(Procedure.id, Procedure.code, Procedure.name, Procedure.name_en, Procedure.field,
+               Department.code, Department.name, Department.name_en)
+        .join(Department, Department.id == Procedure.department_id)
+        .where(Procedure.id.in_(tuple(counted) or (-1,))).order_by(Procedure.code))
+    for pid, code, name, name_en, field_code, dept_code, dept_name, dept_en in procedures:
+        counts = counted[pid]
         result.by_procedure[code] = counts
         result.total.add(counts)
+        for grouping, key, label, label_en in (
+                ("procedure", code, name, name_en), ("field", field_code, field_code, ""),
+                ("department", dept_code, dept_name, dept_en)):
+            row = groups[grouping].setdefault(key, Group(key, label, label_en))
+            row.counts.add(counts)
+    result.groups = {g: sorted(rows.values(), key=lambda r: r.key)
+                     for g, rows in groups.items()}
     return result
