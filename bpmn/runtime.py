@@ -121,11 +121,15 @@ def _clock_free_specs(wf: BpmnWorkflow) -> None:
 
 
 @lru_cache(maxsize=1)
-def _serializer() -> BpmnWorkflowSerializer:
+def workflow_serializer() -> BpmnWorkflowSerializer:
+    """SpiffWorkflow's serializer with the clock-free timer definitions (same JSON)."""
     registry = BpmnWorkflowSerializer.configure(SPIFF_CONFIG)
     for stock, ours in _CLOCK_FREE.items():  # same JSON as SpiffWorkflow's own classes
         TimerConditionalEventDefinitionConverter(ours, registry, typename=stock.__name__)
     return BpmnWorkflowSerializer(registry)
+
+
+_serializer = workflow_serializer  # the name bpmn.migrate imports
 
 
 class Run:
@@ -157,12 +161,12 @@ class Run:
     @classmethod
     def restore(cls, diagram: Diagram, state: str,
                 helpers: dict[str, Callable] | None = None, now: datetime | None = None) -> "Run":
-        wf = _serializer().deserialize_json(state)
+        wf = workflow_serializer().deserialize_json(state)
         wf.script_engine = script_engine(helpers)
         return cls(diagram, wf, now)
 
     def serialize(self) -> str:
-        return _serializer().serialize_json(self._wf)
+        return workflow_serializer().serialize_json(self._wf)
 
     @property
     def is_completed(self) -> bool:
