@@ -106,7 +106,9 @@ def test_the_xes_export_has_a_trace_per_dossier_and_an_event_per_step(api, month
     traces = {attrs(t)["concept:name"]: t for t in log.findall("trace")}
     # the March dossiers had no event in April
     assert set(traces) == {month["returned"], month["waiting"]}
-    events = [attrs(e) for e in traces[month["returned"]].findall("event")]
+    # the steps' own events (the log also holds ratings, timers, clock stops...)
+    events = [attrs(e) for e in traces[month["returned"]].findall("event")
+              if attrs(e)["action"] in ("receive", "claim", "complete")]
     assert all({"concept:name", "time:timestamp", "lifecycle:transition", "org:resource",
                 "org:group"} <= set(e) for e in events)
     assert [e["time:timestamp"] for e in events] == sorted(e["time:timestamp"] for e in events)
