@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from . import clock
 from .db import unit_of_work
+from .services import nonconformities
 from .services.timers import TimerResult, fire_due_timers
 
 log = logging.getLogger("motcua.scheduler")
@@ -38,6 +39,7 @@ class SweepReport:
     failed: list[TimerResult] = field(default_factory=list)
     batches: int = 0
     error: str = ""
+    nonconformities: int = 0  # opened for dossiers gone overdue
 
     @property
     def max_late_seconds(self) -> float:
@@ -52,6 +54,8 @@ class SweepReport:
             text += f", {len(self.busy)} busy (next sweep)"
         if self.failed:
             text += f", {len(self.failed)} failed"
+        if self.nonconformities:
+            text += f", {self.nonconformities} nonconformities opened"
         return text + (f", stopped: {self.error}" if self.error else "")
 
 
@@ -90,9 +94,27 @@ def sweep(sessions: sessionmaker[Session], *, now: Callable[[], datetime] = cloc
             else:
                 report.busy.append(result)
                 busy.add(result.timer_id)
-    if report.fired or report.busy or report.failed or report.error:
+    if not report.error:
+        report.nonconformities = open_nonconformities(sessions, now, batch)
+    if report.fired or report.busy or report.failed or report.error or report.nonconformities:
         log.info(report.summary())
     return report
+
+
+def open_nonconformities(sessions: sessionmaker[Session], now: Callable[[], datetime],
+                         batch: int) -> int:
+    """Open the nonconformity of every dossier gone overdue (one indexed query when none)."""
+    opened = 0
+    try:
+        while True:
+            with unit_of_work(sessions) as session:  # a batch per commit, as for timers
+                found = len(nonconformities.open_for_overdue(session, now(), limit=batch))
+            opened += found
+            if found < batch:
+                break
+    except Exception:  # the timers matter more: the next sweep tries again
+        log.exception("nonconformity sweep stopped")
+    return opened
 
 
 def _add_sweep_job(scheduler, sessions, interval: int, batch: int) -> None:

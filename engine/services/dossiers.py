@@ -18,7 +18,7 @@ from ..deadlines import local_date, procedure_calendar
 from ..diagram_helpers import diagram_helpers
 from ..errors import Conflict, DomainError, Forbidden, InvalidInput
 from ..models import Dossier, User, WorkItem
-from . import pauses
+from . import nonconformities, pauses
 from .access import check_may_act, check_separation_of_duties
 from .apology import require_apology_to_return
 from .procedures import diagram_for, procedure_by_code, published_version
@@ -136,6 +136,7 @@ def complete_task(session: Session, actor: User, now: datetime, work_item_id: in
                  reason=note)
     pauses.after_step(session, actor, now, dossier, run, calendar, step_id=step.id,
                       resumed=resumed, reason=_with_items(note, data))
+    nonconformities.open_for_late_dossier(session, dossier, now)  # a late return: clause 10.2
     return dossier
 
 
