@@ -126,11 +126,18 @@ def period_bounds(start: date, end: date) -> tuple[datetime, datetime]:
             datetime.combine(end + timedelta(days=1), time(0), VN_TZ))
 
 
+def in_department(department_id: int | None, column=Dossier.procedure_id) -> list:
+    """The filter keeping a department's procedures (a head's report), or none."""
+    if department_id is None:
+        return []
+    return [column.in_(select(Procedure.id).where(Procedure.department_id == department_id))]
+
+
 def _count(condition):
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
 
-def _dossier_counts(session: Session, start_at: datetime, as_of: datetime
+def _dossier_counts(session: Session, start_at: datetime, as_of: datetime, scope: list
                     ) -> dict[int, Counts]:
     late_before = as_of.astimezone(VN_TZ).date()  # due before this day and open: late
     new = Dossier.received_at >= start_at
@@ -149,39 +156,41 @@ def _dossier_counts(session: Session, start_at: datetime, as_of: datetime
                            Dossier.decision == "refuse")),
                _count(and_(finished, Dossier.status.in_(STOPPED_STATUSES))))
         .where(Dossier.received_at < as_of,
-               or_(Dossier.finished_at.is_(None), Dossier.finished_at >= start_at))
+               or_(Dossier.finished_at.is_(None), Dossier.finished_at >= start_at), *scope)
         .group_by(Dossier.procedure_id))
     return {pid: Counts(*(int(n) for n in numbers)) for pid, *numbers in rows}
 
 
-def _supplement_requests(session: Session, start_at: datetime, as_of: datetime
+def _supplement_requests(session: Session, start_at: datetime, as_of: datetime, scope: list
                          ) -> dict[int, int]:
     rows = session.execute(
         select(Dossier.procedure_id, func.count(DossierPause.id))
         .join(Dossier, Dossier.id == DossierPause.dossier_id)
-        .where(DossierPause.requested_at >= start_at, DossierPause.requested_at < as_of)
+        .where(DossierPause.requested_at >= start_at, DossierPause.requested_at < as_of, *scope)
         .group_by(Dossier.procedure_id))
     return {pid: int(n) for pid, n in rows}
 
 
-def _ratings(session: Session, start_at: datetime, as_of: datetime
+def _ratings(session: Session, start_at: datetime, as_of: datetime, scope: list
              ) -> dict[tuple[int, str], int]:
     rows = session.execute(
         select(Dossier.procedure_id, Rating.level, func.count(Rating.id))
         .join(Dossier, Dossier.id == Rating.dossier_id)
-        .where(Rating.rated_at >= start_at, Rating.rated_at < as_of)
+        .where(Rating.rated_at >= start_at, Rating.rated_at < as_of, *scope)
         .group_by(Dossier.procedure_id, Rating.level))
     return {(pid, level): int(n) for pid, level, n in rows}
 
 
-def period_statistics(session: Session, start: date, end: date, now: datetime
-                      ) -> PeriodStatistics:
+def period_statistics(session: Session, start: date, end: date, now: datetime, *,
+                      department_id: int | None = None) -> PeriodStatistics:
+    """The period's figures; with department_id, only that department's procedures."""
     start_at, end_at = period_bounds(start, end)
     as_of = min(end_at, now)
-    counted = _dossier_counts(session, start_at, as_of)
-    for pid, n in _supplement_requests(session, start_at, as_of).items():
+    scope = in_department(department_id)
+    counted = _dossier_counts(session, start_at, as_of, scope)
+    for pid, n in _supplement_requests(session, start_at, as_of, scope).items():
         counted.setdefault(pid, Counts()).supplement_requests = n
-    for (pid, level), n in _ratings(session, start_at, as_of).items():
+    for (pid, level), n in _ratings(session, start_at, as_of, scope).items():
         if level in LEVELS:
             setattr(counted.setdefault(pid, Counts()), level, n)
     result = PeriodStatistics(start=start, end=end, as_of=as_of)

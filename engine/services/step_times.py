@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from ..deadlines import business_calendar
 from ..models import AuditEvent, Dossier, Procedure, ProcessVersion
 from .procedures import diagram_for
-from .statistics import period_bounds
+from .statistics import in_department, period_bounds
 
 STARTS = ("receive", "complete", "timer_fired", "dossier_migrate")
 
@@ -57,12 +57,12 @@ def p90(values: list[float]) -> float:
     return ordered[max(0, math.ceil(0.9 * len(ordered)) - 1)]
 
 
-def _spans(session: Session, start_at: datetime, end_at: datetime):
+def _spans(session: Session, start_at: datetime, end_at: datetime, scope: list):
     """(dossier_id, step_id, sha256, started, completed, result) of the steps completed in
     the period, walking each such dossier's events in order."""
     completed_in_period = (select(AuditEvent.dossier_id)
                            .where(AuditEvent.action == "complete", AuditEvent.at >= start_at,
-                                  AuditEvent.at < end_at).distinct())
+                                  AuditEvent.at < end_at, *scope).distinct())
     events = session.execute(
         select(AuditEvent.dossier_id, AuditEvent.action, AuditEvent.at, AuditEvent.step_id,
                AuditEvent.process_sha256, AuditEvent.after)
@@ -86,15 +86,19 @@ def _spans(session: Session, start_at: datetime, end_at: datetime):
         last = at
 
 
-def step_times(session: Session, start: date, end: date, now: datetime) -> list[StepTime]:
+def step_times(session: Session, start: date, end: date, now: datetime, *,
+               department_id: int | None = None) -> list[StepTime]:
     """Each (procedure, step) with a completion in the period, ordered by procedure and by
-    the order its steps were first met; `bottleneck` marks one step per procedure."""
+    the order its steps were first met; `bottleneck` marks one step per procedure. With
+    department_id, only that department's procedures."""
     start_at, end_at = period_bounds(start, end)
     end_at = min(end_at, now)
     calendar = business_calendar(session)
     day_hours = sum((datetime.combine(date.min, b) - datetime.combine(date.min, a)
                      for a, b in calendar.work_periods), timedelta(0)) / timedelta(hours=1)
-    spans = list(_spans(session, start_at, end_at))
+    scope = ([AuditEvent.dossier_id.in_(select(Dossier.id).where(*in_department(department_id)))]
+             if department_id is not None else [])
+    spans = list(_spans(session, start_at, end_at, scope))
     if not spans:
         return []
     procedure_of = dict(session.execute(

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..models import AuditEvent, Dossier, User, WorkItem
-from .statistics import period_bounds
+from .statistics import in_department, period_bounds
 
 
 @dataclass
@@ -36,16 +36,20 @@ class Workload:
         return (self.completed_early + self.completed_on_time) / judged if judged else None
 
 
-def workload(session: Session, start: date, end: date, now: datetime) -> list[Workload]:
-    """One row per user with work in the period or open items now, by full name."""
+def workload(session: Session, start: date, end: date, now: datetime, *,
+             department_id: int | None = None) -> list[Workload]:
+    """One row per user with work in the period or open items now, by full name. With
+    department_id, only the work on that department's dossiers."""
     start_at, end_at = period_bounds(start, end)
     end_at = min(end_at, now)
+    events_scope = ([AuditEvent.dossier_id.in_(select(Dossier.id).where(
+        *in_department(department_id)))] if department_id is not None else [])
     result = AuditEvent.after["step_result"].as_string()
     counts: dict[int, dict[str, int]] = {}
     for user_id, outcome, n in session.execute(
             select(AuditEvent.actor_id, result, func.count())
             .where(AuditEvent.action == "complete", AuditEvent.actor_id.is_not(None),
-                   AuditEvent.at >= start_at, AuditEvent.at < end_at)
+                   AuditEvent.at >= start_at, AuditEvent.at < end_at, *events_scope)
             .group_by(AuditEvent.actor_id, result)):
         column = f"completed_{outcome}" if outcome in ("early", "on_time", "late") \
             else "completed_unjudged"
@@ -54,11 +58,14 @@ def workload(session: Session, start: date, end: date, now: datetime) -> list[Wo
     for user_id, n in session.execute(
             select(Dossier.received_by_id, func.count())
             .where(Dossier.received_by_id.is_not(None), Dossier.received_at >= start_at,
-                   Dossier.received_at < end_at).group_by(Dossier.received_by_id)):
+                   Dossier.received_at < end_at, *in_department(department_id))
+            .group_by(Dossier.received_by_id)):
         counts.setdefault(user_id, {})["received"] = int(n)
     for user_id, n in session.execute(
             select(WorkItem.assignee_id, func.count())
-            .where(WorkItem.assignee_id.is_not(None)).group_by(WorkItem.assignee_id)):
+            .where(WorkItem.assignee_id.is_not(None),
+                   *in_department(department_id, WorkItem.procedure_id))
+            .group_by(WorkItem.assignee_id)):
         counts.setdefault(user_id, {})["open_now"] = int(n)
     if not counts:
         return []

@@ -203,3 +203,16 @@ def test_the_year_has_dossiers_late_at_its_end_and_departments_differ_from_field
     assert departments["xay_dung"].received == (procedures["BQL.XD.02"].received
                                                 + procedures["BQL.MT.02"].received)
     assert [r.key for r in statistics.rows("procedure")] == sorted(PROCEDURES)
+
+
+def test_a_department_report_holds_only_its_procedures(library, year):
+    with library() as session:
+        department_id = session.execute(
+            select(Department.id).where(Department.code == "xay_dung")).scalar_one()
+        everything = period_statistics(session, date(2025, 1, 1), date(2025, 12, 31), NOW)
+        own = period_statistics(session, date(2025, 1, 1), date(2025, 12, 31), NOW,
+                                department_id=department_id)
+    assert sorted(own.by_procedure) == ["BQL.MT.02", "BQL.XD.02"]
+    assert [r.key for r in own.rows("department")] == ["xay_dung"]
+    assert own.total == everything.rows("department")[-1].counts
+    assert everything.rows("department")[-1].key == "xay_dung"

@@ -4,8 +4,10 @@ from __future__ import annotations
 from datetime import date, datetime
 
 import pytest
+from sqlalchemy import select
 
 from engine.calendar import VN_TZ
+from engine.models import Department
 from engine.services import queue
 from engine.services.step_times import p90, step_times
 
@@ -70,3 +72,10 @@ def test_p90_is_the_nearest_rank():
     assert p90([1.0]) == 1.0
     assert p90([float(n) for n in range(1, 11)]) == 9.0
     assert p90([float(n) for n in range(20, 0, -1)]) == 18.0
+
+
+def test_a_department_sees_the_steps_of_its_own_procedures(library, two):
+    with library() as session:
+        ids = dict(session.execute(select(Department.code, Department.id)).all())
+        assert step_times(session, *MARCH, NOW, department_id=ids["lao_dong"]) == []
+        assert len(step_times(session, *MARCH, NOW, department_id=ids["dau_tu"])) == 3

@@ -4,7 +4,9 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from sqlalchemy import select
 
+from engine.models import Department
 from engine.services.workload import workload
 
 from .test_step_times import MARCH, NOW, two_dossiers
@@ -28,3 +30,10 @@ def test_workload_per_officer(library, two):
         earlier = workload(session, date(2026, 2, 1), date(2026, 2, 28), NOW)
         assert [(w.username, w.open_now, w.completed, w.received) for w in earlier] == [
             ("leader", 1, 0, 0)]
+
+
+def test_a_department_sees_the_work_on_its_own_dossiers(library, two):
+    with library() as session:
+        ids = dict(session.execute(select(Department.code, Department.id)).all())
+        assert workload(session, *MARCH, NOW, department_id=ids["lao_dong"]) == []
+        assert len(workload(session, *MARCH, NOW, department_id=ids["dau_tu"])) == 4
