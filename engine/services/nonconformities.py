@@ -148,6 +148,27 @@ def open_for_overdue(session: Session, now: datetime, *, limit: int = SWEEP_BATC
     return [nc for nc in opened if nc is not None]
 
 
+def register_scope(actor: User):
+    """A filter on Nonconformity for what the actor may read, or None for all of it."""
+    if actor.has_role(*READERS):
+        return None
+    if actor.has_role("head") and actor.department_id is not None:
+        return Nonconformity.procedure_id.in_(
+            select(Procedure.id).where(Procedure.department_id == actor.department_id))
+    return Nonconformity.id.is_(None)  # nothing
+
+
+def readable(session: Session, actor: User, code: str) -> Nonconformity:
+    scope = register_scope(actor)
+    query = select(Nonconformity).where(Nonconformity.code == code)
+    nc = session.execute(query).scalar_one_or_none()
+    if nc is None:
+        raise NotFound(f"no nonconformity {code}")
+    if scope is not None and session.execute(query.where(scope)).scalar_one_or_none() is None:
+        raise Forbidden("this nonconformity concerns another department's procedure")
+    return nc
+
+
 # --- the quality manager's changes ------------------------------------------------------------
 
 def _check_writer(actor: User) -> None:
