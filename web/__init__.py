@@ -76,5 +76,5 @@ def _home_of(user) -> str:
     if user.has_role("quality"):
         return "quality.procedures"
     if user.has_role("auditor"):
-        return "officer.dossier_list"
+        return "audit.events"
     return "admin.calendar" if user.has_role("admin") else "auth.login"

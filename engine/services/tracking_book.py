@@ -93,7 +93,7 @@ def tracking_book(session: Session, start: date, end: date, *, offset: int = 0,
         query = query.limit(limit)
     dossiers = list(session.execute(query).scalars())
     lines = [BookLine(book, number, d)
-             for d, (book, number) in zip(dossiers, _serials(session, dossiers))]
+             for d, (book, number) in zip(dossiers, _serials(session, dossiers), strict=True)]
     _fill(session, lines)
     return TrackingBook(start, end, total, lines)
 

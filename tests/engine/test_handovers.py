@@ -4,7 +4,7 @@ result against its allotment, for a dossier with a supplement, a reassignment an
 and for one escalated by its timer."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 
 import time_machine
 from sqlalchemy import select
@@ -22,7 +22,9 @@ DELIVERY = {"result_document": "Giấy chứng nhận đăng ký đầu tư", "r
 
 
 def local(day: int, hh: int, mm: int = 0) -> datetime:
-    return datetime(2026, 3, day, hh, mm, tzinfo=VN_TZ)
+    """A time of March 2026 in Vietnam, in UTC as the clock gives it (the audit chain hashes
+    the time as given)."""
+    return datetime(2026, 3, day, hh, mm, tzinfo=VN_TZ).astimezone(timezone.utc)
 
 
 def claim(sessions, code: str, username: str, at: datetime) -> None:

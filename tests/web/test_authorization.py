@@ -110,7 +110,7 @@ def test_anonymous_is_sent_to_login_everywhere_but_public_pages(app, world):
 
 
 @pytest.mark.parametrize("username,home", [("officer", "/officer/queue"),
-                                           ("auditor", "/officer/dossiers"),
+                                           ("auditor", "/audit/events"),
                                            ("quality", "/quality/"),
                                            ("admin", "/admin/calendar")])
 def test_each_role_lands_on_a_page_it_may_see(client, world, username, home):

@@ -7,4 +7,4 @@ from flask import Blueprint
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 
-from . import events, mining  # noqa: E402,F401  (routes register on bp)
+from . import books, events, labels, mining  # noqa: E402,F401  (routes register on bp)
