@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 5000
 
-.PHONY: demo test venv assets browser system-libs clean
+.PHONY: demo test bench venv assets browser system-libs clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV) || { [ "$$(id -u)" = 0 ] && apt-get update -qq && \
@@ -46,6 +46,12 @@ browser:
 
 test: venv assets browser
 	$(BIN)/pytest -q
+
+# Benchmarks B1-B5 on a generated province (1M dossiers, kept in bench/.cache and in a
+# PostgreSQL schema between runs); writes bench/results.md. BENCH_ARGS='--dossiers 100000'
+# for a smaller province, '--no-pg' without PostgreSQL.
+bench: venv
+	$(BIN)/python -m bench.run_all $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache node_modules web/static/vendor
