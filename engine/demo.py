@@ -13,8 +13,8 @@ from sqlalchemy.orm import Session
 
 from .deadlines import procedure_calendar
 from .models import User, WorkItem
-from .services import apology, dossiers, queue
-from .services.procedures import import_library
+from .services import apology, dossiers, nonconformities, queue
+from .services.procedures import import_library, procedure_by_code
 from .services.users import create_user, ensure_roles
 
 DEMO_PASSWORD = "motcua@2026"
@@ -74,6 +74,7 @@ def load_demo(session: Session, now: datetime) -> list[DemoUser]:
             session, None, now, username=demo.username, full_name=demo.full_name,
             password=DEMO_PASSWORD, roles=list(demo.roles), department_code=demo.department)
     _demo_dossiers(session, users, now)
+    _demo_nonconformities(session, users, now)
     return list(DEMO_USERS)
 
 
@@ -143,3 +144,33 @@ def _who(users: dict[str, User], item: WorkItem, session: Session) -> User:
                                         or item.department_id == user.department_id):
             return user
     raise LookupError(f"no demo user for role {item.role}")
+
+
+def _demo_nonconformities(session: Session, users: dict[str, User], now: datetime) -> None:
+    """The register: the late dossiers' own (the late return opened its one already), a
+    complaint whose corrective action is overdue, and a closed internal audit finding."""
+    nonconformities.open_for_overdue(session, now)
+    quality, day = users["chatluong"], timedelta(days=1)
+    complaint = nonconformities.open_manual(
+        session, quality, now - 20 * day, source="complaint",
+        procedure_id=procedure_by_code(session, "BQL.TM.01").id,
+        description="Doanh nghiệp phản ánh phải nộp lại bản sao giấy tờ đã nộp trước đó.",
+        owner_id=users["tp.thuongmai"].id, due_date=(now - 5 * day).date())
+    nonconformities.update(session, quality, now - 18 * day, complaint.id, expected_version=None,
+                           changes={"description": complaint.description,
+                                    "cause": "Danh mục thành phần hồ sơ chưa cập nhật.",
+                                    "correction": "Đã xin lỗi, nhận hồ sơ không cần bản sao.",
+                                    "corrective_action": "", "owner_id": complaint.owner_id,
+                                    "due_date": complaint.due_date})
+    finding = nonconformities.open_manual(
+        session, quality, now - 30 * day, source="internal_audit",
+        description="Đánh giá nội bộ: sổ theo dõi hồ sơ tháng trước thiếu chữ ký người nhận.",
+        owner_id=users["motcua"].id, due_date=(now - 10 * day).date())
+    nonconformities.update(session, quality, now - 28 * day, finding.id, expected_version=None,
+                           changes={"description": finding.description,
+                                    "cause": "Mẫu sổ không có cột chữ ký.",
+                                    "correction": "Bổ sung chữ ký cho các hồ sơ còn thiếu.",
+                                    "corrective_action": "Sửa mẫu sổ, thêm cột chữ ký.",
+                                    "owner_id": finding.owner_id, "due_date": finding.due_date})
+    nonconformities.close(session, quality, now - 12 * day, finding.id, expected_version=None,
+                          effectiveness="Kiểm tra lại sau 2 tuần: không còn thiếu chữ ký.")

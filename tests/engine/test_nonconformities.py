@@ -209,3 +209,18 @@ def test_manual_opening_is_checked(library):
     with library.begin() as session:
         assert registered(session) == []
     assert [manual(library).code, manual(library).code] == ["NC-2026-0001", "NC-2026-0002"]
+
+
+def test_the_demo_shows_a_register(sessions):
+    from engine.demo import load_demo
+    from tests.conftest import T0
+    with sessions.begin() as session:
+        load_demo(session, T0)
+    with sessions.begin() as session:
+        found = registered(session)
+        late = [nc for nc in found if nc.source == "late_dossier"]
+        assert {nc.dossier.outcome for nc in late} >= {"late", None}  # returned late, overdue
+        assert all(ncs.is_late(nc.dossier, T0) for nc in late)
+        assert {(nc.source, nc.status) for nc in found} >= {
+            ("complaint", "in_progress"), ("internal_audit", "closed")}
+        assert verify_chain(session).intact
