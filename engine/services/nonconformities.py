@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta, timezone
 
 from sqlalchemy import exists, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload
 from sqlalchemy.orm.exc import StaleDataError
 
 from .. import audit
@@ -137,6 +137,7 @@ def overdue_without_nonconformity(today: date, limit: int):
     return (select(Dossier).where(Dossier.finished_at.is_(None),
                                   Dossier.status == "in_progress",
                                   Dossier.due_date < today, ~recorded)
+            .options(lazyload(Dossier.procedure))  # not needed: no join to pay for
             .order_by(Dossier.due_date, Dossier.id).limit(limit))
 
 
