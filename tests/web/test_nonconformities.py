@@ -258,3 +258,14 @@ def test_every_message_of_the_register_has_a_vietnamese_translation():
             used.add(message if isinstance(message, str) else message[0])
     assert len(used) > 40
     assert sorted(used - set(known)) == []
+
+
+def test_the_dossier_page_names_its_nonconformity_to_those_who_read_the_register(client,
+                                                                                register):
+    login(client, "auditor")
+    [notice] = by_testid(page(client.get(f"/officer/dossiers/{register['dossier']}")),
+                         "dossier-nonconformity")
+    assert register["late"] in text(notice)
+    login(client, "officer")  # the desk reads the dossier, not the register
+    assert by_testid(page(client.get(f"/officer/dossiers/{register['dossier']}")),
+                     "dossier-nonconformity") == []

@@ -8,3 +8,6 @@ from flask import Blueprint
 bp = Blueprint("nonconformities", __name__, url_prefix="/nonconformities")
 
 from . import views  # noqa: E402,F401  (routes register on bp)
+from .context import register_helpers  # noqa: E402
+
+bp.app_context_processor(register_helpers)

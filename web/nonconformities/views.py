@@ -17,10 +17,11 @@ from engine.services import nonconformities as ncs
 from ..database import db
 from ..security import actor, roles_required
 from . import bp, register
+from .context import REGISTER_READERS
 from .export import workbook
 from .labels import ACTION, SOURCE, STATUS, field_label
 
-READERS = (*ncs.READERS, "head")  # heads: their department's procedures only
+READERS = REGISTER_READERS  # heads: their department's procedures only
 WRITERS = ncs.WRITERS
 
 
