@@ -45,19 +45,26 @@ def test_statistics_of_a_period_count_each_dossier_once_where_it_stands(api, mon
     assert found["total"] == {
         "carried_over": 2, "received": 2, "resolved": 1, "resolved_early": 1,
         "resolved_on_time": 0, "resolved_late": 0, "in_progress": 3,
-        "in_progress_within": 2, "in_progress_late": 1}
+        "in_progress_within": 2, "in_progress_late": 1, "received_counter": 2,
+        "received_online": 0, "received_post": 0, "refused": 0, "withdrawn": 0,
+        "supplement_requests": 0, "on_time_rate": 1.0, "very_satisfied": 0, "satisfied": 1,
+        "not_satisfied": 0, "satisfied_share": 1.0}
     assert [p["procedure"] for p in found["by_procedure"]] == ["BQL.DT.01"]
     assert {k: v for k, v in found["by_procedure"][0].items() if k != "procedure"} == \
         found["total"]
+    for grouping, code in (("by_field", "investment"), ("by_department", "dau_tu")):
+        [row] = found[grouping]
+        assert row["code"] == code and row["name"]
+        assert {k: v for k, v in row.items() if k not in ("code", "name")} == found["total"]
 
 
 def test_a_past_period_is_counted_at_its_end(api, month):
     found = api.get("/statistics", "auditor", query_string=MARCH).get_json()
     assert found["as_of"].startswith("2026-04-01T00:00:00")
-    assert found["total"] == {
-        "carried_over": 0, "received": 2, "resolved": 0, "resolved_early": 0,
-        "resolved_on_time": 0, "resolved_late": 0, "in_progress": 2,
-        "in_progress_within": 1, "in_progress_late": 1}
+    assert {k: v for k, v in found["total"].items() if v} == {
+        "received": 2, "in_progress": 2, "in_progress_within": 1, "in_progress_late": 1,
+        "received_counter": 2}
+    assert found["total"]["on_time_rate"] is None and found["total"]["satisfied_share"] is None
     empty = api.get("/statistics", "leader", query_string={"from": "2025-01-01",
                                                            "to": "2025-01-31"}).get_json()
     assert empty["total"]["in_progress"] == 0 and empty["by_procedure"] == []

@@ -20,17 +20,23 @@ REPORT_ROLES = ("quality", "auditor", "leader")
 @bp.arguments(PeriodArgs, location="query")
 @bp.response(200, StatisticsOut)
 def statistics(args):
-    """Dossiers of a period (local days from..to): carried over, received, resolved early,
-    on time or late, and in progress within or past the deadline at its end, by procedure"""
+    """Dossiers of a period (local days from..to): carried over, received (by channel),
+    resolved early, on time or late (refused among them), withdrawn or stopped, in progress
+    within or past the deadline at its end, supplement requests, on-time rate and ratings;
+    by procedure, field and department"""
     found = period_statistics(db(), args["from_"], args["to"], now())
     return {"start": found.start, "end": found.end, "as_of": found.as_of,
             "total": _counts(found.total),
             "by_procedure": [{"procedure": code, **_counts(counts)}
-                             for code, counts in found.by_procedure.items()]}
+                             for code, counts in found.by_procedure.items()],
+            **{f"by_{grouping}": [{"code": row.key, "name": row.name, **_counts(row.counts)}
+                                  for row in found.rows(grouping)]
+               for grouping in ("field", "department")}}
 
 
 def _counts(counts) -> dict:
-    return {**vars(counts), "resolved": counts.resolved, "in_progress": counts.in_progress}
+    return {**vars(counts), "resolved": counts.resolved, "in_progress": counts.in_progress,
+            "on_time_rate": counts.on_time_rate, "satisfied_share": counts.satisfied_share}
 
 
 @bp.route("/eventlog.xes", methods=["GET"])

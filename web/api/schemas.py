@@ -263,10 +263,28 @@ class CountsOut(Schema):
     in_progress = fields.Integer()
     in_progress_within = fields.Integer()
     in_progress_late = fields.Integer()
+    received_online = fields.Integer()
+    received_counter = fields.Integer()
+    received_post = fields.Integer()
+    refused = fields.Integer(metadata={"description": "resolved with a refusal"})
+    withdrawn = fields.Integer(metadata={"description": "withdrawn or stopped"})
+    supplement_requests = fields.Integer()
+    on_time_rate = fields.Float(allow_none=True,
+                                metadata={"description": "(early + on time) / resolved"})
+    very_satisfied = fields.Integer()
+    satisfied = fields.Integer()
+    not_satisfied = fields.Integer()
+    satisfied_share = fields.Float(allow_none=True, metadata={
+        "description": "(very satisfied + satisfied) / ratings given in the period"})
 
 
 class ProcedureCountsOut(CountsOut):
     procedure = fields.String()
+
+
+class GroupCountsOut(CountsOut):
+    code = fields.String()
+    name = fields.String()
 
 
 class StatisticsOut(Schema):
@@ -275,3 +293,5 @@ class StatisticsOut(Schema):
     as_of = fields.DateTime()
     total = fields.Nested(CountsOut)
     by_procedure = fields.List(fields.Nested(ProcedureCountsOut))
+    by_field = fields.List(fields.Nested(GroupCountsOut))
+    by_department = fields.List(fields.Nested(GroupCountsOut))
