@@ -22,10 +22,11 @@ MARCH = (date(2026, 3, 1), date(2026, 3, 31))
 
 def forge(sessions, code: str, step: str, outcome: str, at: datetime) -> int:
     """A completion appended behind the services' back (the triggers refuse only UPDATE and
-    DELETE on audit_event): the chain check would flag it, the replay must too."""
+    DELETE on audit_event): the chain check would flag it, the replay must too. Its id lies
+    far past the chain's head, so the application's own appends go on beside it."""
     with sessions.begin() as session:
         dossier = dossier_of(session, code)
-        next_id = session.execute(select(func.max(AuditEvent.id))).scalar_one() + 1
+        next_id = session.execute(select(func.max(AuditEvent.id))).scalar_one() + 10_000
         session.execute(insert(AuditEvent.__table__).values(
             id=next_id, at=at, actor_id=user(session, "leader").id, actor_name="leader",
             action="complete", dossier_id=dossier.id, dossier_code=code, step_id=step,
