@@ -151,26 +151,27 @@ def _demo_nonconformities(session: Session, users: dict[str, User], now: datetim
     complaint whose corrective action is overdue, and a closed internal audit finding."""
     nonconformities.open_for_overdue(session, now)
     quality, day = users["chatluong"], timedelta(days=1)
-    complaint = nonconformities.open_manual(
-        session, quality, now - 20 * day, source="complaint",
-        procedure_id=procedure_by_code(session, "BQL.TM.01").id,
-        description="Doanh nghiệp phản ánh phải nộp lại bản sao giấy tờ đã nộp trước đó.",
-        owner_id=users["tp.thuongmai"].id, due_date=(now - 5 * day).date())
-    nonconformities.update(session, quality, now - 18 * day, complaint.id, expected_version=None,
-                           changes={"description": complaint.description,
-                                    "cause": "Danh mục thành phần hồ sơ chưa cập nhật.",
-                                    "correction": "Đã xin lỗi, nhận hồ sơ không cần bản sao.",
-                                    "corrective_action": "", "owner_id": complaint.owner_id,
-                                    "due_date": complaint.due_date})
-    finding = nonconformities.open_manual(
-        session, quality, now - 30 * day, source="internal_audit",
-        description="Đánh giá nội bộ: sổ theo dõi hồ sơ tháng trước thiếu chữ ký người nhận.",
-        owner_id=users["motcua"].id, due_date=(now - 10 * day).date())
-    nonconformities.update(session, quality, now - 28 * day, finding.id, expected_version=None,
-                           changes={"description": finding.description,
-                                    "cause": "Mẫu sổ không có cột chữ ký.",
-                                    "correction": "Bổ sung chữ ký cho các hồ sơ còn thiếu.",
-                                    "corrective_action": "Sửa mẫu sổ, thêm cột chữ ký.",
-                                    "owner_id": finding.owner_id, "due_date": finding.due_date})
-    nonconformities.close(session, quality, now - 12 * day, finding.id, expected_version=None,
-                          effectiveness="Kiểm tra lại sau 2 tuần: không còn thiếu chữ ký.")
+    plans = [  # source, days ago opened, description, owner, due in days, analysis, closed
+        ("complaint", 20, "Doanh nghiệp phản ánh phải nộp lại bản sao giấy tờ đã nộp trước đó.",
+         "tp.thuongmai", 15, ("Danh mục thành phần hồ sơ chưa cập nhật.",
+                              "Đã xin lỗi, nhận hồ sơ không cần bản sao.", ""), False),
+        ("internal_audit", 30, "Đánh giá nội bộ: sổ theo dõi hồ sơ tháng trước thiếu chữ ký "
+         "người nhận.", "motcua", 20, ("Mẫu sổ không có cột chữ ký.",
+                                       "Bổ sung chữ ký cho các hồ sơ còn thiếu.",
+                                       "Sửa mẫu sổ, thêm cột chữ ký."), True),
+    ]
+    for source, days_ago, description, owner, due_in, analysis, closed in plans:
+        opened_at = now - days_ago * day
+        found = nonconformities.open_manual(
+            session, quality, opened_at, source=source, description=description,
+            procedure_id=procedure_by_code(session, "BQL.TM.01").id,
+            owner_id=users[owner].id, due_date=(opened_at + due_in * day).date())
+        nonconformities.update(
+            session, quality, opened_at + 2 * day, found.id, expected_version=None,
+            changes={"description": description, "owner_id": found.owner_id,
+                     "due_date": found.due_date,
+                     **dict(zip(nonconformities.REQUIRED_TO_CLOSE, analysis, strict=True))})
+        if closed:
+            nonconformities.close(session, quality, opened_at + 18 * day, found.id,
+                                  expected_version=None,
+                                  effectiveness="Kiểm tra lại sau 2 tuần: không tái diễn.")

@@ -40,7 +40,8 @@ class Filters:
         return {key: value for key, value in found.items() if value not in ("", None, 1)}
 
 
-def _day(args: Mapping[str, str], name: str) -> date | None:
+def parse_day(args: Mapping[str, str], name: str) -> date | None:
+    """The date a query string or form gives as YYYY-MM-DD, or InvalidInput naming the field."""
     value = args.get(name, "").strip()
     if not value:
         return None
@@ -63,7 +64,7 @@ def parse(session: Session, args: Mapping[str, str]) -> Filters:
             Procedure.code == code[:40])).scalar_one_or_none()
         if procedure is None:
             raise InvalidInput(f"unknown procedure {code[:40]!r}", {"procedure": "unknown"})
-    start, end = _day(args, "from"), _day(args, "to")
+    start, end = parse_day(args, "from"), parse_day(args, "to")
     if start and end:
         period_bounds(start, end)  # the same checks as the reports' periods
     page = args.get("page", "1")

@@ -88,14 +88,7 @@ def _whole(name: str, *, required: bool = False) -> int | None:
 
 
 def _day(name: str) -> date | None:
-    value = request.form.get(name, "").strip()
-    if not value:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise InvalidInput(f"{name.replace('_', ' ')} is not a date: {value[:20]!r}",
-                           {name: "invalid"}) from None
+    return register.parse_day(request.form, name)
 
 
 def _readable(code: str):
