@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.engine.helpers import receive
-from tests.engine.mining_paths import local, take
-from tests.engine.test_conformance import forge
+from tests.engine.mining_paths import honest_and_forged
 
 from .conftest import error_of
 
@@ -15,11 +13,7 @@ MARCH = {"from": "2026-03-01", "to": "2026-03-31"}
 
 @pytest.fixture
 def march(library):
-    start = local(2026, 3, 2, 9)
-    honest = take(library, receive(library, start), "straight", start)
-    forged_code = receive(library, local(2026, 3, 3, 9))
-    event = forge(library, forged_code, "approve", "sign", local(2026, 3, 3, 10))
-    return {"honest": honest, "forged": forged_code, "event": event}
+    return honest_and_forged(library)
 
 
 def test_the_ocel_log_of_a_period(api, march):

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, insert, select
 
 from engine.calendar import VN_TZ
 from engine.deadlines import business_calendar
-from engine.models import Dossier
+from engine.models import AuditEvent, Dossier
 from engine.services import apology, queue, returns
 from engine.services.timers import fire_due_timers
 
@@ -108,3 +108,28 @@ def varied(sessions, count: int, first: datetime) -> dict[str, list[str]]:
     advance(sessions, open_code, "officer", "handed_over", day + timedelta(hours=1))
     found["open"] = [open_code]
     return found
+
+
+def forge(sessions, code: str, step: str, outcome: str, at: datetime) -> int:
+    """A completion appended behind the services' back (the triggers refuse only UPDATE and
+    DELETE on audit_event): the chain check would flag it, the replay must too. Its id lies
+    far past the chain's head, so the application's own appends go on beside it."""
+    with sessions.begin() as session:
+        dossier = dossier_of(session, code)
+        next_id = session.execute(select(func.max(AuditEvent.id))).scalar_one() + 10_000
+        session.execute(insert(AuditEvent.__table__).values(
+            id=next_id, at=at, actor_id=user(session, "leader").id, actor_name="leader",
+            action="complete", dossier_id=dossier.id, dossier_code=code, step_id=step,
+            process_sha256=dossier.process_version.sha256, before={}, after={"outcome": outcome},
+            reason="", prev_hash="0" * 64, hash="f" * 64))
+        return next_id
+
+
+def honest_and_forged(sessions) -> dict:
+    """Two March dossiers: one returned along the straight path, one whose history has a
+    forged completion of a step it never reached (and that event's id)."""
+    start = local(2026, 3, 2, 9)
+    honest = take(sessions, receive(sessions, start), "straight", start)
+    forged = receive(sessions, local(2026, 3, 3, 9))
+    event = forge(sessions, forged, "approve", "sign", local(2026, 3, 3, 10))
+    return {"honest": honest, "forged": forged, "event": event}

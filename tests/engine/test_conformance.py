@@ -14,25 +14,10 @@ from engine.services import moves
 from engine.services.conformance import check_conformance
 
 from .helpers import add_user, advance, receive, user
-from .mining_paths import dossier_of, local, return_result, varied
+from .mining_paths import dossier_of, forge, local, return_result, varied
 from .test_versions import edit, publish_v2, rename, set_allotment, v1_xml
 
 MARCH = (date(2026, 3, 1), date(2026, 3, 31))
-
-
-def forge(sessions, code: str, step: str, outcome: str, at: datetime) -> int:
-    """A completion appended behind the services' back (the triggers refuse only UPDATE and
-    DELETE on audit_event): the chain check would flag it, the replay must too. Its id lies
-    far past the chain's head, so the application's own appends go on beside it."""
-    with sessions.begin() as session:
-        dossier = dossier_of(session, code)
-        next_id = session.execute(select(func.max(AuditEvent.id))).scalar_one() + 10_000
-        session.execute(insert(AuditEvent.__table__).values(
-            id=next_id, at=at, actor_id=user(session, "leader").id, actor_name="leader",
-            action="complete", dossier_id=dossier.id, dossier_code=code, step_id=step,
-            process_sha256=dossier.process_version.sha256, before={}, after={"outcome": outcome},
-            reason="", prev_hash="0" * 64, hash="f" * 64))
-        return next_id
 
 
 def checks_of(sessions, start=MARCH[0], end=MARCH[1], **kwargs):

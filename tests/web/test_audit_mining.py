@@ -8,9 +8,7 @@ import json
 import pytest
 from lxml import etree
 
-from tests.engine.helpers import receive
-from tests.engine.mining_paths import local, take
-from tests.engine.test_conformance import forge
+from tests.engine.mining_paths import honest_and_forged
 
 from .conftest import by_testid, login, page, text
 
@@ -19,11 +17,7 @@ MARCH = {"from": "2026-03-01", "to": "2026-03-31"}
 
 @pytest.fixture
 def march(library):
-    start = local(2026, 3, 2, 9)
-    honest = take(library, receive(library, start), "straight", start)
-    forged = receive(library, local(2026, 3, 3, 9))
-    event = forge(library, forged, "approve", "sign", local(2026, 3, 3, 10))
-    return {"honest": honest, "forged": forged, "event": event}
+    return honest_and_forged(library)
 
 
 def test_the_check_counts_and_links_the_deviating_dossiers(client, english, march):

@@ -100,33 +100,26 @@ def mining():
                            pages=max(1, -(-len(deviating) // PER_PAGE)))
 
 
-def _download(body: bytes, mimetype: str, query: MiningQuery, suffix: str) -> Response:
+def _export(write, mimetype: str, suffix: str) -> Response:
+    """The period's log as a file download, written by `write(session, start, end)`."""
+    try:
+        query = _query()
+    except InvalidInput as exc:
+        field = next(iter(exc.details), "") if isinstance(exc.details, dict) else ""
+        return Response(f"{field}: {exc.message}\n", status=400, mimetype="text/plain")
     name = f"motcua-{query.start.isoformat()}-{query.end.isoformat()}.{suffix}"
-    return Response(body, mimetype=mimetype,
+    return Response(write(db(), query.start, query.end), mimetype=mimetype,
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
-
-
-def _download_error(exc: InvalidInput) -> Response:
-    field = next(iter(exc.details), "") if isinstance(exc.details, dict) else ""
-    return Response(f"{field}: {exc.message}\n", status=400, mimetype="text/plain")
 
 
 @bp.get("/mining/log.xes")
 @roles_required(*MINING_ROLES)
 def mining_xes():
-    try:
-        query = _query()
-    except InvalidInput as exc:
-        return _download_error(exc)
-    return _download(xes_log(db(), query.start, query.end), "application/xml", query, "xes")
+    return _export(xes_log, "application/xml", "xes")
 
 
 @bp.get("/mining/log.jsonocel")
 @roles_required(*MINING_ROLES)
 def mining_ocel():
-    try:
-        query = _query()
-    except InvalidInput as exc:
-        return _download_error(exc)
-    body = json.dumps(ocel_log(db(), query.start, query.end), ensure_ascii=False)
-    return _download(body.encode("utf-8"), "application/json", query, "jsonocel")
+    return _export(lambda *period: json.dumps(ocel_log(*period), ensure_ascii=False),
+                   "application/json", "jsonocel")
