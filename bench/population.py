@@ -136,11 +136,13 @@ class Population:
         received = row["received_at"]
         span = max((self.now - received).total_seconds(), 60.0)
         started = received + timedelta(seconds=span * rng.random() * 0.9)
+        reviewer = (rng.choice(self.reviewers[procedure.department_id])
+                    if self.reviewers else None)
         for item in template.items:
             key = (item["role"] if item["department_id"] is None
                    else f"{item['role']}:{item['department_id']}")
-            if self.reviewers and item["role"] == "specialist":
-                assignee = rng.choice(self.reviewers[item["department_id"]])
+            if reviewer and item["role"] == "specialist":
+                assignee = reviewer  # one officer per dossier: no race on its version
             else:
                 assignee = (rng.choice(self.duty[key]) if rng.random() < ASSIGNED
                             and key in self.duty else None)

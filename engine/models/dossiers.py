@@ -93,6 +93,11 @@ Index("ix_work_item_department_appointment", WorkItem.department_id,
 Index("ix_work_item_department_code", WorkItem.department_id, WorkItem.dossier_code)
 # the unclaimed tab's count, from the index alone
 Index("ix_work_item_unclaimed", WorkItem.assignee_id, WorkItem.role, WorkItem.department_id)
+# The period reports (engine/services/statistics.py, workload.py) read these columns of
+# every dossier: from the index alone, in procedure order, not row by row from the table.
+Index("ix_dossier_period", Dossier.procedure_id, Dossier.finished_at, Dossier.received_at,
+      Dossier.status, Dossier.outcome, Dossier.decision, Dossier.channel, Dossier.due_date)
+Index("ix_dossier_receipts", Dossier.received_at, Dossier.received_by_id)
 
 
 class Timer(Base):
@@ -123,6 +128,9 @@ class DossierPause(Base):
     due_before: Mapped[date] = mapped_column(Date)
     due_after: Mapped[date | None] = mapped_column(Date)  # recomputed on resubmission
     reason: Mapped[str] = mapped_column(Text, default="")
+
+    # the supplement requests of a period (statistics)
+    __table_args__ = (Index("ix_dossier_pause_requested", "requested_at", "dossier_id"),)
 
 
 class Apology(Base):

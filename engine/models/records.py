@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..db import Base, UTCDateTime
@@ -43,6 +43,8 @@ class DossierReturn(Base):
 class Rating(Base):
     """The applicant's satisfaction with the service, one per dossier (for the reports)."""
     __tablename__ = "rating"
+    # a period's ratings (statistics), from the index alone
+    __table_args__ = (Index("ix_rating_rated", "rated_at", "dossier_id", "level"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     dossier_id: Mapped[int] = mapped_column(ForeignKey("dossier.id", ondelete="CASCADE"),
                                             unique=True)

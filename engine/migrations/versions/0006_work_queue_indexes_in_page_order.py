@@ -1,7 +1,9 @@
-"""work queue indexes in page order
+"""work queue indexes in page order; period report indexes
 
 The queue's pages read the first rows of an index in the page's order and stop, instead of
-sorting every open task of a department (bench/queue_bench.py over one million dossiers).
+sorting every open task of a department; the period reports read the dossier columns they
+count from one covering index, and a period's pauses and ratings by their time
+(bench/queue_bench.py and bench/statistics_bench.py over one million dossiers).
 
 Revision ID: 0006
 Revises: 0005
@@ -25,13 +27,24 @@ INDEXES = {
     'ix_work_item_department_code': ['department_id', 'dossier_code'],
     'ix_work_item_unclaimed': ['assignee_id', 'role', 'department_id'],
 }
+OTHER_INDEXES = {  # name: (table, columns)
+    'ix_dossier_period': ('dossier', ['procedure_id', 'finished_at', 'received_at', 'status',
+                                      'outcome', 'decision', 'channel', 'due_date']),
+    'ix_dossier_receipts': ('dossier', ['received_at', 'received_by_id']),
+    'ix_dossier_pause_requested': ('dossier_pause', ['requested_at', 'dossier_id']),
+    'ix_rating_rated': ('rating', ['rated_at', 'dossier_id', 'level']),
+}
 
 
 def upgrade() -> None:
     for name, columns in INDEXES.items():
         op.create_index(name, 'work_item', columns, unique=False)
+    for name, (table, columns) in OTHER_INDEXES.items():
+        op.create_index(name, table, columns, unique=False)
 
 
 def downgrade() -> None:
+    for name, (table, _columns) in reversed(OTHER_INDEXES.items()):
+        op.drop_index(name, table_name=table)
     for name in reversed(INDEXES):
         op.drop_index(name, table_name='work_item')
