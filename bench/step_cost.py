@@ -58,6 +58,23 @@ START_DATA = {"dossier_code": "B1", "channel": "counter", "due_date": "2026-03-1
 CALENDAR = BusinessCalendar()  # no database: the national calendar only
 
 
+class Clock:
+    """Wall time and this thread's CPU time of each timed step. On a machine shared with
+    other work the CPU time is the steadier figure (it leaves out waiting for a core); on
+    SQLite the database works in this thread, so it counts too, but not a disk's fsync."""
+
+    def __init__(self) -> None:
+        self.wall: list[float] = []
+        self.cpu: list[float] = []
+
+    def start(self) -> None:
+        self._wall, self._cpu = time.perf_counter(), time.thread_time()
+
+    def stop(self) -> None:
+        self.cpu.append(time.thread_time() - self._cpu)
+        self.wall.append(time.perf_counter() - self._wall)
+
+
 def _payload(step_id: str, outcome: str) -> dict:
     return {"outcome": outcome, f"{step_id}_outcome": outcome, "note": ""}
 
@@ -74,7 +91,7 @@ class Floor:
         self.spec, self.subprocesses = diagram.spec, diagram.subprocess_specs
         self.serializer = workflow_serializer()
 
-    def dossier(self, at: datetime) -> list[float]:
+    def dossier(self, at: datetime, clock: Clock) -> None:
         wf = BpmnWorkflow(self.spec, self.subprocesses,
                           script_engine=script_engine(diagram_helpers(CALENDAR, at)))
         wf.get_tasks(state=TaskState.READY)[0].data.update(START_DATA)
@@ -84,10 +101,9 @@ class Floor:
         receipt.run()
         wf.do_engine_steps()
         state = self.serializer.serialize_json(wf)
-        times = []
         for step, (_, outcome) in enumerate(STEPS, start=1):
             now = at + timedelta(seconds=step)
-            started = time.perf_counter()
+            clock.start()
             wf = self.serializer.deserialize_json(state)
             wf.script_engine = script_engine(diagram_helpers(CALENDAR, now))
             task = wf.get_tasks(state=TaskState.READY, manual=True)[0]
@@ -95,26 +111,23 @@ class Floor:
             task.run()
             wf.do_engine_steps()
             state = self.serializer.serialize_json(wf)
-            times.append(time.perf_counter() - started)
-        return times
+            clock.stop()
 
 
-def facade_dossier(at: datetime) -> list[float]:
+def facade_dossier(at: datetime, clock: Clock) -> None:
     """The engine's facade (bpmn.runtime.Run) without a database."""
     diagram = standard_diagram()
     run = Run.start(diagram, START_DATA, diagram_helpers(CALENDAR, at), now=at)
     run.complete(run.open_tasks()[0].task_id, {"outcome": "done", "received_by": "officer"})
     state = run.serialize()
-    times = []
     for step, (_, outcome) in enumerate(STEPS, start=1):
         now = at + timedelta(seconds=step)
-        started = time.perf_counter()
+        clock.start()
         run = Run.restore(diagram, state, diagram_helpers(CALENDAR, now), now=now)
         task = run.open_tasks()[0]
         run.complete(task.task_id, _payload(task.step.id, outcome))
         state = run.serialize()
-        times.append(time.perf_counter() - started)
-    return times
+        clock.stop()
 
 
 def seed(sessions) -> dict[str, int]:
@@ -143,18 +156,18 @@ class Service:
     def _count(self, *_args) -> None:
         self._counted += 1
 
-    def dossier(self, n: int, at: datetime) -> list[float]:
+    def dossier(self, n: int, at: datetime, clock: Clock) -> None:
         with self.sessions.begin() as session:
             dossier_id = dossiers.receive(
                 session, session.get(User, self.users["officer"]), at,
                 procedure_code="BQL.DT.01", applicant={"name": f"C{n}"}).id
-        times = []
         for step, (username, outcome) in enumerate(STEPS, start=1):
             with self.sessions.begin() as session:
                 item_id = session.execute(select(WorkItem.id).where(
                     WorkItem.dossier_id == dossier_id)).scalar_one()
             session = self.sessions()
-            counted, started = self._counted, time.perf_counter()
+            counted = self._counted
+            clock.start()
             if self.profiler:
                 self.profiler.enable()
             dossiers.complete_task(session, session.get(User, self.users[username]),
@@ -162,16 +175,16 @@ class Service:
             session.commit()
             if self.profiler:
                 self.profiler.disable()
-            times.append(time.perf_counter() - started)
+            clock.stop()
             self.statements.append(self._counted - counted)
             session.close()
-        return times
 
 
-def describe(label: str, times: list[float]) -> float:
-    median, mean = statistics.median(times) * 1000, statistics.fmean(times) * 1000
-    print(f"  {label:<38} median {median:7.2f} ms   mean {mean:7.2f} ms   ({len(times)} steps)")
-    return median
+def describe(label: str, clock: Clock) -> tuple[float, float]:
+    wall, cpu = statistics.median(clock.wall) * 1000, statistics.median(clock.cpu) * 1000
+    print(f"  {label:<38} median {wall:6.2f} ms wall, {cpu:6.2f} ms CPU;"
+          f"  mean {statistics.fmean(clock.wall) * 1000:6.2f} ms wall  ({len(clock.wall)} steps)")
+    return wall, cpu
 
 
 def main() -> int:
@@ -188,21 +201,23 @@ def main() -> int:
             print("  " + line)
         floor, service = Floor(), Service(engine)
         for n in range(5):  # warm every path (imports, parser and statement caches)
-            floor.dossier(T0), facade_dossier(T0), service.dossier(n, T0)
+            floor.dossier(T0, Clock()), facade_dossier(T0, Clock())
+            service.dossier(n, T0, Clock())
         service.statements.clear()
         service.profiler = profiler
-        times: dict[str, list[float]] = {"floor": [], "facade": [], "service": []}
+        clocks = {"floor": Clock(), "facade": Clock(), "service": Clock()}
         for n in range(args.dossiers):
             at = T0 + timedelta(minutes=n + 5)
-            times["floor"] += floor.dossier(at)
-            times["facade"] += facade_dossier(at)
-            times["service"] += service.dossier(n + 5, at)
-        base = describe("SpiffWorkflow floor (JSON, no DB)", times["floor"])
-        describe("engine facade Run (JSON, no DB)", times["facade"])
-        ours = describe("service layer (complete_task+commit)", times["service"])
+            floor.dossier(at, clocks["floor"])
+            facade_dossier(at, clocks["facade"])
+            service.dossier(n + 5, at, clocks["service"])
+        base = describe("SpiffWorkflow floor (JSON, no DB)", clocks["floor"])
+        describe("engine facade Run (JSON, no DB)", clocks["facade"])
+        ours = describe("service layer (complete_task+commit)", clocks["service"])
         print(f"  SQL statements per step: mean {statistics.fmean(service.statements):.1f}, "
               f"max {max(service.statements)} (BEGIN included)")
-        print(f"  ratio service / floor: {ours / base:.2f} (target at most 1.3)")
+        print(f"  ratio service / floor: {ours[0] / base[0]:.2f} wall, "
+              f"{ours[1] / base[1]:.2f} CPU (target at most 1.3)")
     if profiler:
         pstats.Stats(profiler).sort_stats("cumulative").print_stats(30)
         pstats.Stats(profiler).sort_stats("tottime").print_stats(20)

@@ -145,6 +145,7 @@ class Run:
         self.diagram = diagram
         self._wf = workflow
         self._now = now
+        self._ready: list | None = None  # the open SpiffWorkflow tasks, until the run moves
         _clock_free_specs(workflow)
 
     @classmethod
@@ -173,14 +174,13 @@ class Run:
         return self._wf.is_completed()
 
     def open_tasks(self) -> list[OpenTask]:
-        return [OpenTask(str(t.id), self.diagram.step(t.task_spec.bpmn_id), dict(t.data))
-                for t in self._wf.get_tasks(state=TaskState.READY, manual=True)]
+        return [OpenTask(task_id, step, dict(t.data)) for task_id, step, t in self._open()]
 
     def complete(self, task_id: str, data: dict[str, Any]) -> None:
-        task = next((t for t in self._wf.get_tasks(state=TaskState.READY, manual=True)
-                     if str(t.id) == task_id), None)
+        task = next((t for open_id, _, t in self._open() if open_id == task_id), None)
         if task is None:
             raise WorkflowError(f"task {task_id} is not open")
+        self._ready = None
         task.data.update(data)
         self._guard(task.run)
         self._engine_steps()
@@ -206,6 +206,7 @@ class Run:
             else:
                 task._set_internal_data(event_fired=True)
             update = partial(task.task_spec._update, task)
+            self._ready = None
             self._guard(update)
             if task.state == TaskState.WAITING and task._get_internal_data("event_fired"):
                 self._guard(update)  # a cycle's last occurrence
@@ -234,11 +235,23 @@ class Run:
 
     # --- internals -------------------------------------------------------------------------
 
+    def _open(self) -> list[tuple[str, Step, Any]]:
+        """(task id, step, SpiffWorkflow task) of the open user tasks; the tree is walked
+        once per state of the run, not at each of the engine's several questions."""
+        if self._ready is None:
+            self._ready = [(str(t.id), self.diagram.step(t.task_spec.bpmn_id), t)
+                           for t in self._wf.get_tasks(state=TaskState.READY, manual=True)]
+        return self._ready
+
     def _engine_steps(self) -> None:
         # do_engine_steps ends with SpiffWorkflow's refresh_timers; with the clock-free
         # definitions that only re-reads the `event_fired` flags, so it fires nothing.
-        self._guard(self._wf.do_engine_steps)
-        self._guard(self._arm_timers)
+        self._ready = None
+        try:
+            self._guard(self._wf.do_engine_steps)
+            self._guard(self._arm_timers)
+        finally:
+            self._ready = None
 
     def _timer_tasks(self) -> list:
         return [t for t in self._wf.event_manager.tasks.values()

@@ -54,11 +54,25 @@ def work_periods() -> tuple[tuple[time, time], ...]:
     return parse_work_hours(os.environ.get(WORK_HOURS_ENV, "").strip() or DEFAULT_WORK_HOURS)
 
 
+_OVERRIDES = select(CalendarDay.day, CalendarDay.kind, CalendarDay.reason).order_by(CalendarDay.day)
+
+
 def business_calendar(session: Session, *, cutoff: time | None = None) -> BusinessCalendar:
-    overrides = [DayOverride(row.day, row.kind, row.reason)
-                 for row in session.execute(select(CalendarDay).order_by(CalendarDay.day))
-                 .scalars()]
-    return BusinessCalendar(overrides, work_periods=work_periods(), cutoff=cutoff)
+    """The calendar as the database has it now.
+
+    The overrides are read at each call (a few rows, no ORM objects), so a change made by
+    another process counts at once; the calendar built from them is shared while they, the
+    work hours and the cut-off stay the same, with the years it has already worked out.
+    """
+    rows = tuple(tuple(row) for row in session.execute(_OVERRIDES))
+    return _calendar(rows, work_periods(), cutoff)
+
+
+@lru_cache(maxsize=32)
+def _calendar(rows: tuple[tuple[date, str, str], ...], periods: tuple[tuple[time, time], ...],
+              cutoff: time | None) -> BusinessCalendar:
+    return BusinessCalendar([DayOverride(*row) for row in rows], work_periods=periods,
+                            cutoff=cutoff)
 
 
 def procedure_calendar(session: Session, procedure: Procedure) -> BusinessCalendar:

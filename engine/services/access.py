@@ -1,7 +1,7 @@
 """Who may act on which work item."""
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from ..errors import Forbidden
@@ -36,16 +36,28 @@ def check_separation_of_duties(session: Session, actor: User, dossier: Dossier, 
                                diagram) -> None:
     """Whoever reviewed a dossier (the deciding step) may not check or approve it, and the
     other way round: a person holding several roles still acts in only one of them."""
-    if not (step.decides or step.role in APPROVING_ROLES):
-        return
-    done = set(session.execute(select(AuditEvent.step_id).where(
-        AuditEvent.dossier_id == dossier.id, AuditEvent.action == "complete",
-        AuditEvent.actor_id == actor.id)).scalars())
-    reviewed = any(diagram.steps[s].decides for s in done if s in diagram.steps)
-    approved = any(diagram.steps[s].role in APPROVING_ROLES for s in done if s in diagram.steps)
-    if (step.decides and approved) or (step.role in APPROVING_ROLES and reviewed):
-        raise Forbidden("the same person may not both review and approve a dossier; "
-                        "another officer must take this step")
+    barred = barring_steps(step, diagram)
+    if barred and session.execute(select(completed_any(actor, dossier.id, barred))).scalar():
+        raise_separation_of_duties()
+
+
+def barring_steps(step, diagram) -> frozenset[str]:
+    """The steps of the diagram whose completion by a person bars them from `step`: the
+    approving steps for a deciding one, the deciding steps for an approving one."""
+    approving = step.role in APPROVING_ROLES
+    return frozenset(s.id for s in diagram.steps.values()
+                     if (step.decides and s.role in APPROVING_ROLES) or (approving and s.decides))
+
+
+def completed_any(actor: User, dossier_id: int, steps: frozenset[str]):
+    """A boolean SQL expression: the actor completed one of these steps of the dossier."""
+    return exists().where(AuditEvent.dossier_id == dossier_id, AuditEvent.action == "complete",
+                          AuditEvent.actor_id == actor.id, AuditEvent.step_id.in_(sorted(steps)))
+
+
+def raise_separation_of_duties() -> None:
+    raise Forbidden("the same person may not both review and approve a dossier; "
+                    "another officer must take this step")
 
 
 def dossier_scope(actor: User):

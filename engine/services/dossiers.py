@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import literal, select
 from sqlalchemy.orm import Session, undefer
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -17,9 +17,9 @@ from ..codes import next_dossier_code
 from ..deadlines import local_date, procedure_calendar
 from ..diagram_helpers import diagram_helpers
 from ..errors import Conflict, DomainError, Forbidden, InvalidInput
-from ..models import Dossier, User, WorkItem
-from . import nonconformities, pauses
-from .access import check_may_act, check_separation_of_duties
+from ..models import Dossier, DossierPause, ProcessVersion, User, WorkItem
+from . import pauses
+from .access import barring_steps, check_may_act, completed_any, raise_separation_of_duties
 from .apology import require_apology_to_return
 from .procedures import diagram_for, procedure_by_code, published_version
 from .sync import apply_run, dossier_status, sync_rows
@@ -80,64 +80,99 @@ def receive(session: Session, actor: User, now: datetime, *, procedure_code: str
 def complete_task(session: Session, actor: User, now: datetime, work_item_id: int, *,
                   outcome: str, note: str = "", data: dict[str, Any] | None = None,
                   expected_version: int | None = None) -> Dossier:
-    item = session.get(WorkItem, work_item_id)
-    if item is None:
+    found = _item_with_version(session, work_item_id)
+    if found is None:
         raise Conflict("this task is no longer open: it was completed by someone else or the "
                        "dossier moved on; reload the page")
+    item, _version = found  # held: the session keeps loaded objects only while referenced
     check_may_act(actor, item)
     dossier = locked_dossier(session, item.dossier_id)
     if expected_version is not None and expected_version != dossier.version:
         raise Conflict(f"dossier {dossier.code} was changed by someone else since you opened "
                        "it; reload the page and check before acting")
-    version = dossier.process_version
-    diagram = diagram_for(version)
-    step = diagram.step(item.step_id)
-    check_separation_of_duties(session, actor, dossier, step, diagram)
-    if outcome not in step.outcomes:
-        raise InvalidInput(f"outcome {outcome!r} is not offered at step {step.name}",
-                           {"outcome": list(step.outcomes)})
-    _check_items(data)
-    before = {"step": step.id, "status": dossier.status, "assignee": item.assignee_id}
-    payload = {**(data or {}), "outcome": outcome, f"{step.id}_outcome": outcome, "note": note}
-    if step.decides and outcome in DECISIONS:
-        payload["decision"] = dossier.decision = DECISIONS[outcome]
-    calendar = procedure_calendar(session, dossier.procedure)
-    if step.action == "return":
-        require_apology_to_return(session, dossier, now, calendar)
-    # the applicant resubmitted: the clock restarts and the due date moves, also in the
-    # workflow's data (diagram timers read due_date), through this task's data
-    resumed = (pauses.prepare_resume(session, dossier, now, calendar)
-               if step.action == "supplement" else None)
-    if resumed is not None:
-        payload["due_date"] = resumed.due.date.isoformat()
-    step_result = (calendar.classify(now, local_date(item.due_at, calendar))
-                   if item.due_at is not None else None)
-    run = _engine(lambda: Run.restore(diagram, dossier.workflow_state,
-                                      diagram_helpers(calendar, now), now=now))
-    if item.task_id not in {t.task_id for t in run.open_tasks()}:
-        raise Conflict(f"this step of dossier {dossier.code} was completed by someone else; "
-                       "reload the page")
-    _engine(lambda: run.complete(item.task_id, payload))
-    if resumed is not None:
-        resumed.apply(dossier, now)
-    if step.action == "return" or run.is_completed:
-        dossier.finished_at = now
-        dossier.outcome = calendar.classify(now, dossier.due_date)
-    try:
-        apply_run(session, dossier, run, now, calendar)
-    except StaleDataError:
-        raise Conflict(f"dossier {dossier.code} was changed by someone else at the same time; "
-                       "reload the page") from None
-    audit.record(session, at=now, actor=actor, action="complete", dossier=dossier,
-                 step_id=step.id, process_sha256=version.sha256, before=before,
-                 after={"outcome": outcome, "status": dossier.status,
-                        "next": [t.step.id for t in run.open_tasks()],
-                        "step_result": step_result, **_recorded(data)},
-                 reason=note)
+    # No autoflush at each query on the way: apply_run flushes the dossier alone (its
+    # version check before any other row is touched), the rows and the audit event go in
+    # one flush at the end.
+    with session.no_autoflush:
+        version = dossier.process_version  # loaded with the item, unless it moved meanwhile
+        diagram = diagram_for(version)
+        step = diagram.step(item.step_id)
+        known_pauses = _pauses_checking_duties(session, actor, dossier, step, diagram)
+        if outcome not in step.outcomes:
+            raise InvalidInput(f"outcome {outcome!r} is not offered at step {step.name}",
+                               {"outcome": list(step.outcomes)})
+        _check_items(data)
+        before = {"step": step.id, "status": dossier.status, "assignee": item.assignee_id}
+        payload = {**(data or {}), "outcome": outcome, f"{step.id}_outcome": outcome,
+                   "note": note}
+        if step.decides and outcome in DECISIONS:
+            payload["decision"] = dossier.decision = DECISIONS[outcome]
+        calendar = procedure_calendar(session, dossier.procedure)
+        if step.action == "return":
+            require_apology_to_return(session, dossier, now, calendar)
+        # the applicant resubmitted: the clock restarts and the due date moves, also in the
+        # workflow's data (diagram timers read due_date), through this task's data
+        resumed = (pauses.prepare_resume(session, dossier, now, calendar, known_pauses)
+                   if step.action == "supplement" else None)
+        if resumed is not None:
+            payload["due_date"] = resumed.due.date.isoformat()
+        step_result = (calendar.classify(now, local_date(item.due_at, calendar))
+                       if item.due_at is not None else None)
+        run = _engine(lambda: Run.restore(diagram, dossier.workflow_state,
+                                          diagram_helpers(calendar, now), now=now))
+        if item.task_id not in {t.task_id for t in run.open_tasks()}:
+            raise Conflict(f"this step of dossier {dossier.code} was completed by someone "
+                           "else; reload the page")
+        _engine(lambda: run.complete(item.task_id, payload))
+        if resumed is not None:
+            resumed.apply(dossier, now)
+        if step.action == "return" or run.is_completed:
+            dossier.finished_at = now
+            dossier.outcome = calendar.classify(now, dossier.due_date)
+        try:
+            apply_run(session, dossier, run, now, calendar)
+        except StaleDataError:
+            raise Conflict(f"dossier {dossier.code} was changed by someone else at the same "
+                           "time; reload the page") from None
+        audit.record(session, at=now, actor=actor, action="complete", dossier=dossier,
+                     step_id=step.id, process_sha256=version.sha256, before=before,
+                     after={"outcome": outcome, "status": dossier.status,
+                            "next": [t.step.id for t in run.open_tasks()],
+                            "step_result": step_result, **_recorded(data)},
+                     reason=note)
     pauses.after_step(session, actor, now, dossier, run, calendar, step_id=step.id,
-                      resumed=resumed, reason=_with_items(note, data))
-    nonconformities.open_for_late_dossier(session, dossier, now)  # a late return: clause 10.2
+                      resumed=resumed, reason=_with_items(note, data), pauses=known_pauses)
+    session.flush()  # a failing write surfaces here, not at the caller's commit
     return dossier
+
+
+def _item_with_version(session: Session,
+                       work_item_id: int) -> tuple[WorkItem, ProcessVersion] | None:
+    """The work item, with its dossier's process version (the diagram is needed next) read
+    in the same statement, so `dossier.process_version` needs no query of its own; if the
+    dossier moves to another version meanwhile, the lock reads the new version id and the
+    relationship loads that one."""
+    row = session.execute(
+        select(WorkItem, ProcessVersion).join(Dossier, Dossier.id == WorkItem.dossier_id)
+        .join(ProcessVersion, ProcessVersion.id == Dossier.process_version_id)
+        .where(WorkItem.id == work_item_id)).first()
+    return (row[0], row[1]) if row is not None else None
+
+
+def _pauses_checking_duties(session: Session, actor: User, dossier: Dossier, step,
+                            diagram) -> list[DossierPause]:
+    """The dossier's pauses, read (after the lock) in one statement with the separation of
+    duties: whether the actor completed a step that bars them from this one."""
+    barred = barring_steps(step, diagram)
+    flag = completed_any(actor, dossier.id, barred) if barred else literal(False)
+    one_row = select(literal(1).label("one")).subquery()
+    rows = session.execute(
+        select(flag.label("barred"), DossierPause).select_from(one_row)
+        .outerjoin(DossierPause, DossierPause.dossier_id == dossier.id)
+        .order_by(DossierPause.requested_at, DossierPause.id)).all()
+    if rows[0][0]:
+        raise_separation_of_duties()
+    return [pause for _, pause in rows if pause is not None]
 
 
 def _recorded(data: dict | None) -> dict:

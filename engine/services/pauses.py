@@ -25,8 +25,16 @@ from ..errors import DomainError
 from ..models import Dossier, DossierPause, User, WorkItem
 
 
-def open_pause(session: Session, dossier_id: int) -> DossierPause | None:
-    return next((p for p in pauses_of(session, dossier_id) if p.resumed_at is None), None)
+def open_pause(session: Session, dossier_id: int,
+               pauses: list[DossierPause] | None = None) -> DossierPause | None:
+    return next((p for p in _known(session, dossier_id, pauses) if p.resumed_at is None), None)
+
+
+def _known(session: Session, dossier_id: int,
+           pauses: list[DossierPause] | None) -> list[DossierPause]:
+    """The dossier's pauses: the list the caller read after locking the dossier (kept up to
+    date by these functions), or read now."""
+    return pauses_of(session, dossier_id) if pauses is None else pauses
 
 
 def waits_for_applicant(run: Run) -> bool:
@@ -50,21 +58,24 @@ class Resumption:
 
 
 def prepare_resume(session: Session, dossier: Dossier, now: datetime,
-                   calendar: BusinessCalendar) -> Resumption | None:
+                   calendar: BusinessCalendar,
+                   pauses: list[DossierPause] | None = None) -> Resumption | None:
     """The resumption of the open pause at `now`, computed but not yet written."""
-    pause = open_pause(session, dossier.id)
+    pauses = _known(session, dossier.id, pauses)
+    pause = open_pause(session, dossier.id, pauses)
     if pause is None:
         return None
-    due = recomputed_due(session, dossier, calendar, closing_at=now)
+    due = recomputed_due(session, dossier, calendar, closing_at=now, pauses=pauses)
     return Resumption(pause, due, dossier.due_date, dossier.appointment_at)
 
 
 def recomputed_due(session: Session, dossier: Dossier, calendar: BusinessCalendar, *,
-                   closing_at: datetime | None = None) -> Due:
+                   closing_at: datetime | None = None,
+                   pauses: list[DossierPause] | None = None) -> Due:
     """The due date from the receipt and every closed pause (the open one closing at
     `closing_at`, if given)."""
     procedure = dossier.procedure
-    spans = _pause_days(calendar, dossier, pauses_of(session, dossier.id), closing_at)
+    spans = _pause_days(calendar, dossier, _known(session, dossier.id, pauses), closing_at)
     try:
         return calendar.due_with_pauses(dossier.received_at, procedure.legal_days, spans,
                                         restart=procedure.restart_on_supplement,
@@ -75,25 +86,29 @@ def recomputed_due(session: Session, dossier: Dossier, calendar: BusinessCalenda
 
 def after_step(session: Session, actor: User | None, now: datetime, dossier: Dossier, run: Run,
                calendar: BusinessCalendar, *, step_id: str, resumed: Resumption | None = None,
-               reason: str = "") -> None:
+               reason: str = "", pauses: list[DossierPause] | None = None) -> None:
     """After the engine ran and the rows were synced: finish a resumption (work-item copies,
     audit), close a pause whose supplement task went away otherwise, open a pause when the
-    dossier now waits for the applicant."""
+    dossier now waits for the applicant. `pauses`: the dossier's, if the caller has read
+    them since locking it."""
     waiting = waits_for_applicant(run)
+    pauses = _known(session, dossier.id, pauses)
     if resumed is None and not waiting:
-        resumed = prepare_resume(session, dossier, now, calendar)
+        resumed = prepare_resume(session, dossier, now, calendar, pauses)
         if resumed is not None:
             resumed.apply(dossier, now)
     if resumed is not None:
         _finish_resume(session, actor, now, dossier, resumed, step_id)
-    if waiting and open_pause(session, dossier.id) is None:
-        stop_clock(session, actor, now, dossier, calendar, step_id=step_id, reason=reason)
+    if waiting and open_pause(session, dossier.id, pauses) is None:
+        stop_clock(session, actor, now, dossier, calendar, step_id=step_id, reason=reason,
+                   pauses=pauses)
 
 
 def stop_clock(session: Session, actor: User | None, now: datetime, dossier: Dossier,
-               calendar: BusinessCalendar, *, step_id: str = "", reason: str = "") -> DossierPause:
+               calendar: BusinessCalendar, *, step_id: str = "", reason: str = "",
+               pauses: list[DossierPause] | None = None) -> DossierPause:
     procedure = dossier.procedure
-    pauses = pauses_of(session, dossier.id)
+    pauses = _known(session, dossier.id, pauses)
     start, remaining = _clock_position(calendar, dossier, pauses)
     requested_on = max(local_date(now, calendar), start)
     days_used = procedure.legal_days - remaining + _used(calendar, start, requested_on,
@@ -102,6 +117,7 @@ def stop_clock(session: Session, actor: User | None, now: datetime, dossier: Dos
                          due_before=dossier.due_date, reason=reason)
     session.add(pause)
     session.flush()
+    pauses.append(pause)
     stopped = clock_stopped(pause, calendar)
     audit.record(session, at=now, actor=actor, action="clock_stop", dossier=dossier,
                  step_id=step_id, reason=reason,
