@@ -9,6 +9,10 @@ A sweep commits one transaction per batch of `batch` firings. Every firing appen
 audit chain, whose head row is locked until commit, so a batch holds up officers' actions for
 as long as it runs: batches are kept small (50 firings, a few hundred milliseconds at most),
 yet large enough that a backlog after downtime does not pay one commit per timer.
+
+Each sweep then opens the nonconformity (ISO 9001 clause 10.2) of every dossier gone overdue
+since, in batches too: one query on the few unfinished dossiers when none is new
+(bench/nonconformity_sweep.py).
 """
 from __future__ import annotations
 
