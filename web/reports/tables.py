@@ -80,7 +80,7 @@ def statistics_table(found: PeriodStatistics, grouping: str) -> Table:
     names = {"procedure": _("Procedure"), "field": _("Field"), "department": _("Department")}
     counts = count_columns()
     table = Table("statistics", _("Statistics"),
-                  [Column("code", _("Code"), kind="text"),
+                  [Column("code", _("Group code"), kind="text"),
                    Column("name", names[grouping], kind="text"), *counts])
     for row in found.rows(grouping):
         table.rows.append([row.key, group_name(grouping, row), *_values(row.counts, counts)])

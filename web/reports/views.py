@@ -4,6 +4,7 @@ Read-only; a head sees the procedures of their own department only."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import wraps
 
 from flask import Response, render_template, request
 from flask_babel import gettext as _
@@ -24,6 +25,7 @@ from .period import KINDS, Period, PeriodError, parse_period
 from .tables import Table, group_name, statistics_table, steps_table, workload_table
 
 REPORT_ROLES = ("quality", "auditor", "leader", "head")
+CSV_TABLES = ("statistics", "steps", "workload")
 NO_DEPARTMENT = -1  # a head without a department sees no procedure
 
 
@@ -76,43 +78,46 @@ def _page(report: Report | None, error: PeriodError | None = None):
         400 if error else 200
 
 
-def _period() -> Period:
+def _period(*extra: str) -> Period:
+    """The period asked for, or PeriodError; `extra` names the tables a CSV may hold."""
+    if extra and (request.args.get("table") or "statistics") not in extra:
+        raise PeriodError("table", _("one of %(choices)s", choices=", ".join(extra)))
     return parse_period(request.args, now().astimezone(VN_TZ).date())
+
+
+def _refused_on_bad_period(view):
+    """A bad period or table gives the page with the error named (400), nothing computed."""
+    @wraps(view)
+    def checked(*args, **kwargs):
+        try:
+            return view(*args, **kwargs)
+        except PeriodError as exc:
+            return _page(None, exc)
+    return checked
 
 
 @bp.get("/")
 @roles_required(*REPORT_ROLES)
+@_refused_on_bad_period
 def index():
-    try:
-        period = _period()
-    except PeriodError as exc:
-        return _page(None, exc)
-    return _page(_report(period))
+    return _page(_report(_period()))
 
 
 @bp.get("/statistics.xlsx")
 @roles_required(*REPORT_ROLES)
+@_refused_on_bad_period
 def export_xlsx():
-    try:
-        period = _period()
-    except PeriodError as exc:
-        return _page(None, exc)
-    report = _report(period)
-    return _download(xlsx(report.tables, report.title), f"thong-ke-{period.slug}.xlsx",
+    report = _report(_period())
+    return _download(xlsx(report.tables, report.title), f"thong-ke-{report.period.slug}.xlsx",
                      "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 
 @bp.get("/statistics.csv")
 @roles_required(*REPORT_ROLES)
+@_refused_on_bad_period
 def export_csv():
-    try:
-        period = _period()
-        table_key = request.args.get("table") or "statistics"
-        if table_key not in ("statistics", "steps", "workload"):
-            raise PeriodError("table", _("one of %(choices)s",
-                                         choices="statistics, steps, workload"))
-    except PeriodError as exc:
-        return _page(None, exc)
+    period = _period(*CSV_TABLES)
+    table_key = request.args.get("table") or "statistics"
     table = getattr(_report(period), table_key)
     return _download(csv_text(table), f"{table_key}-{period.slug}.csv",
                      "text/csv; charset=utf-8")
