@@ -11,7 +11,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from bpmn.diagram import Step
@@ -31,7 +31,11 @@ ACTIONS = (
     "calendar_change", "install_procedure", "version_draft_save", "version_submit",
     "version_approve", "version_reject", "version_publish", "version_retire",
 )
+# Events of a procedure itself rather than of one of its dossiers.
+PROCEDURE_ACTIONS = ("install_procedure", "version_draft_save", "version_submit",
+                     "version_approve", "version_reject", "version_publish", "version_retire")
 PAGE_SIZE = 50
+SHORT_PERIOD = timedelta(days=62)
 MAX_TEXT = 100  # longer filter values are forged: no code or name is that long
 
 
@@ -116,26 +120,39 @@ def _id_of(session: Session, query, field: str, message: str) -> int:
     return found
 
 
+def _dossiers_of(filters: EventFilter):
+    """The procedure's dossiers that can have events in the period: those received before
+    its end."""
+    query = select(Dossier.id).where(Dossier.procedure_id == filters.procedure_id)
+    return query if filters.end is None else query.where(Dossier.received_at < filters.end)
+
+
 def _where(query, filters: EventFilter):
     if filters.dossier_id is not None:
         query = query.where(AuditEvent.dossier_id == filters.dossier_id)
     if filters.procedure_id is not None:
         versions = select(ProcessVersion.sha256).where(
             ProcessVersion.procedure_id == filters.procedure_id)
+        # the procedure's dossiers, and its own events (versions), found by the action index
         query = query.where(or_(
-            AuditEvent.dossier_id.in_(select(Dossier.id).where(
-                Dossier.procedure_id == filters.procedure_id)),
-            and_(AuditEvent.dossier_id.is_(None), AuditEvent.process_sha256.in_(versions))))
+            AuditEvent.dossier_id.in_(_dossiers_of(filters)),
+            and_(AuditEvent.action.in_(PROCEDURE_ACTIONS),
+                 AuditEvent.process_sha256.in_(versions))))
     if filters.actor_id is not None:
         query = query.where(AuditEvent.actor_id == filters.actor_id)
     if filters.system:
         query = query.where(AuditEvent.actor_id.is_(None))
     if filters.action is not None:
         query = query.where(AuditEvent.action == filters.action)
+    # A long or open period keeps most of the trail: walking the ids from the newest fills a
+    # page sooner than the time index, which SQLite would pick and then sort every event of
+    # the period by id. Wrapping the column hides its index; a short period is bounded by
+    # ids instead (`search`).
+    at = AuditEvent.at if _short_period(filters) else func.coalesce(AuditEvent.at, AuditEvent.at)
     if filters.start is not None:
-        query = query.where(AuditEvent.at >= filters.start)
+        query = query.where(at >= filters.start)
     if filters.end is not None:
-        query = query.where(AuditEvent.at < filters.end)
+        query = query.where(at < filters.end)
     return query
 
 
@@ -147,15 +164,40 @@ class EventPage:
 
 def search(session: Session, filters: EventFilter, *, before: int | None = None,
            limit: int = PAGE_SIZE) -> EventPage:
-    """Events matching the filter, newest first, older than event `before` if given."""
+    """Events matching the filter, newest first (by id: the order of the chain, which is
+    the order they were recorded in), older than event `before` if given."""
     query = _where(select(AuditEvent), filters)
     if before is not None:
         query = query.where(AuditEvent.id < before)
+    if _short_period(filters):
+        bounds = _period_ids(session, filters)
+        if bounds is None:
+            return EventPage([], None)
+        query = query.where(AuditEvent.id.between(*bounds))
     rows = list(session.execute(query.order_by(AuditEvent.id.desc()).limit(limit + 1))
                 .scalars())
     more = len(rows) > limit
     rows = rows[:limit]
     return EventPage(rows, rows[-1].id if more and rows else None)
+
+
+def _short_period(filters: EventFilter) -> bool:
+    """A period short enough that finding its first and last ids (a walk of the time index
+    over the period) costs less than the stretch of the trail it spares."""
+    return (filters.start is not None and filters.end is not None
+            and filters.end - filters.start <= SHORT_PERIOD)
+
+
+def _period_ids(session: Session, filters: EventFilter) -> tuple[int, int] | None:
+    """The first and last event ids recorded in the period (from the time index). Bounding
+    the id as well lets an index on another filter (the action's, the dossier's) walk only the
+    period's stretch of the trail instead of everything newer than the period."""
+    # `id + 0`: else PostgreSQL answers min/max by walking the primary key from one end
+    # until it meets the period, most of the table for an old period
+    period = _where(select(func.min(AuditEvent.id + 0), func.max(AuditEvent.id + 0)),
+                    EventFilter(start=filters.start, end=filters.end))
+    low, high = session.execute(period).one()
+    return None if low is None else (low, high)
 
 
 def all_events(session: Session, filters: EventFilter, batch: int = 1000

@@ -78,6 +78,12 @@ def test_each_filter_keeps_only_its_events(trail, library):
             ("complete", utc(2026, 3, 18, 23, 30)), ("claim", utc(2026, 3, 18, 23, 30)),
             ("receive", utc(2026, 3, 18, 23, 10))]
         assert all(e.at >= local(19, 0) for e in found(session, **{"from": "2026-03-19"}))
+        # a long period is read along the ids, a short one within its first and last ids:
+        # both keep exactly the period's events
+        year = found(session, **{"from": "2026-01-01", "to": "2026-12-31"})
+        march = found(session, **{"from": "2026-03-01", "to": "2026-03-31"})
+        assert [e.id for e in year if e.at >= local(1, 0)] == [e.id for e in march]
+        assert found(session, **{"from": "2027-01-01", "to": "2027-01-31"}) == []
         assert all(e.at < local(5, 0) for e in found(session, to="2026-03-04"))
         narrowed = found(session, code=trail["returned"], action="complete", user="officer",
                          **{"from": "2026-03-09", "to": "2026-03-20"})
