@@ -10,14 +10,8 @@ from playwright.sync_api import expect
 
 from tests.engine.test_handovers import returned_dossier
 
-from .conftest import CHROMIUM
-
-pytestmark = [
-    pytest.mark.e2e,
-    pytest.mark.skipif(not CHROMIUM.exists(),
-                       reason=f"{CHROMIUM} is absent: install Debian's chromium to run these"),
-    pytest.mark.parametrize("db_url", ["sqlite"], indirect=True),  # SQLite file only
-]
+# without Chromium the `browser` fixture skips, saying why
+pytestmark = [pytest.mark.e2e, pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)]
 
 
 def test_the_auditor_searches_then_reads_a_timeline_and_the_control_slip(library, login_as):
