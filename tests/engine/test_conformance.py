@@ -115,3 +115,8 @@ def test_a_period_and_a_procedure_select_the_dossiers(library):
     assert checks_of(library, procedure="BQL.LD.03")[0].checks == []
     with pytest.raises(InvalidInput, match="ends before it starts"):
         checks_of(library, date(2026, 3, 31), date(2026, 3, 1))
+    receive(library, local(2026, 3, 5))
+    with pytest.raises(InvalidInput, match="holds 2 dossiers; the check replays at most 1") as e:
+        checks_of(library, max_dossiers=1)
+    assert e.value.details == {"to": "too many dossiers"}
+    assert len(checks_of(library, max_dossiers=2)[0].checks) == 2

@@ -74,3 +74,14 @@ def test_officers_may_not_see_it(client, library):
         login(client, username)
         assert client.get("/audit/mining").status_code == 403
         assert client.get("/audit/mining/log.jsonocel", query_string=MARCH).status_code == 403
+
+
+def test_a_period_with_too_many_dossiers_asks_for_a_shorter_one(client, english, march,
+                                                                 monkeypatch):
+    import web.audit.mining
+    monkeypatch.setattr(web.audit.mining, "MAX_CHECKED", 1)
+    login(client, "auditor")
+    response = client.get("/audit/mining", query_string={**MARCH, "check": "1"})
+    assert response.status_code == 400
+    [error] = by_testid(page(response), "mining-error")
+    assert error.get("data-field") == "to" and "at most 1" in text(error)

@@ -28,6 +28,7 @@ from . import bp
 
 MINING_ROLES = ("auditor", "quality", "leader")
 PER_PAGE = 50
+MAX_CHECKED = 3000  # dossiers replayed per request (about 40 s); more: a shorter period
 KIND_LABELS = {
     "not_open": _l("A step recorded that was not open (skipped step or forged event)"),
     "outcome_not_offered": _l("An outcome the step does not offer"),
@@ -91,7 +92,12 @@ def mining():
     args.update({"from": query.start.isoformat(), "to": query.end.isoformat()})
     report = None
     if request.args.get("check"):
-        report = check_conformance(db(), query.start, query.end, procedure=query.procedure)
+        try:
+            report = check_conformance(db(), query.start, query.end,
+                                       procedure=query.procedure, max_dossiers=MAX_CHECKED)
+        except InvalidInput as exc:
+            return render_template("audit/mining.html", args=args, error=_error(exc),
+                                   query=None, report=None, procedures=procedures), 400
     deviating = report.deviating if report else []
     first = (query.page - 1) * PER_PAGE
     return render_template("audit/mining.html", args=args, error=None, query=query,
