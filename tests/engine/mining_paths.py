@@ -110,18 +110,21 @@ def varied(sessions, count: int, first: datetime) -> dict[str, list[str]]:
     return found
 
 
-def forge(sessions, code: str, step: str, outcome: str, at: datetime) -> int:
-    """A completion appended behind the services' back (the triggers refuse only UPDATE and
-    DELETE on audit_event): the chain check would flag it, the replay must too. Its id lies
-    far past the chain's head, so the application's own appends go on beside it."""
+def forge(sessions, code: str, step: str, outcome: str, at: datetime, *,
+          action: str = "complete", sha256: str | None = None) -> int:
+    """An event (a completion by default) appended behind the services' back (the triggers
+    refuse only UPDATE and DELETE on audit_event): the chain check would flag it, the replay
+    must too. Its id lies far past the chain's head, so the application's own appends go on
+    beside it."""
     with sessions.begin() as session:
         dossier = dossier_of(session, code)
         next_id = session.execute(select(func.max(AuditEvent.id))).scalar_one() + 10_000
         session.execute(insert(AuditEvent.__table__).values(
             id=next_id, at=at, actor_id=user(session, "leader").id, actor_name="leader",
-            action="complete", dossier_id=dossier.id, dossier_code=code, step_id=step,
-            process_sha256=dossier.process_version.sha256, before={}, after={"outcome": outcome},
-            reason="", prev_hash="0" * 64, hash="f" * 64))
+            action=action, dossier_id=dossier.id, dossier_code=code, step_id=step,
+            process_sha256=sha256 or dossier.process_version.sha256, before={},
+            after={"outcome": outcome} if outcome else {}, reason="", prev_hash="0" * 64,
+            hash="f" * 64))
         return next_id
 
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 from datetime import date, datetime, timezone
 
 import pytest
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import update
 
 from engine.errors import InvalidInput
-from engine.models import AuditEvent, WorkItem
+from engine.models import WorkItem
 from engine.services import moves
 from engine.services.conformance import check_conformance
 
@@ -74,17 +74,19 @@ def test_a_stored_state_the_history_does_not_lead_to_is_found(library):
 
 def test_a_recorded_version_that_is_not_the_dossiers_is_found(library):
     code = receive(library, local(2026, 3, 4))
-    with library.begin() as session:
-        dossier = dossier_of(session, code)
-        next_id = session.execute(select(func.max(AuditEvent.id))).scalar_one() + 1
-        session.execute(insert(AuditEvent.__table__).values(
-            id=next_id, at=local(2026, 3, 5), actor_id=None, actor_name="officer",
-            action="claim", dossier_id=dossier.id, dossier_code=code, step_id="handover",
-            process_sha256="a" * 64, before={}, after={}, reason="", prev_hash="0" * 64,
-            hash="f" * 64))
+    forged = forge(library, code, "handover", "", local(2026, 3, 5), action="claim",
+                   sha256="a" * 64)
     _, checks = checks_of(library)
     assert [(d.kind, d.event_id) for d in checks[code].deviations] == [
-        ("version_mismatch", next_id)]
+        ("version_mismatch", forged)]
+
+
+def test_a_timer_that_was_not_waiting_is_found(library):
+    code = receive(library, local(2026, 3, 4))  # at the hand-over: no timer armed yet
+    forged = forge(library, code, "review_late", "", local(2026, 3, 5), action="timer_fired")
+    _, checks = checks_of(library)
+    assert [(d.kind, d.event_id, d.step) for d in checks[code].deviations] == [
+        ("timer_not_waiting", forged, "review_late")]
 
 
 def test_a_dossier_moved_to_a_new_version_is_replayed_across_the_move(library):
