@@ -79,3 +79,17 @@ def test_a_department_sees_the_steps_of_its_own_procedures(library, two):
         ids = dict(session.execute(select(Department.code, Department.id)).all())
         assert step_times(session, *MARCH, NOW, department_id=ids["lao_dong"]) == []
         assert len(step_times(session, *MARCH, NOW, department_id=ids["dau_tu"])) == 3
+
+
+def test_a_step_sent_back_is_timed_again_from_its_reopening(library):
+    code = receive(library, local(4))
+    advance(library, code, "officer", "handed_over", local(4, 11))
+    advance(library, code, "specialist", "approve", local(5, 9))  # Wed 11:00 -> Thu 9:00: 6 h
+    advance(library, code, "head", "send_back", local(5, 10))  # 1 h
+    advance(library, code, "specialist", "approve", local(5, 15))  # reopened at 10:00: 4 h
+    advance(library, code, "head", "agree", local(6, 9))  # Thu 15:00 -> Fri 9:00: 3 h
+    with library() as session:
+        rows = {r.step_id: r for r in step_times(session, *MARCH, NOW)}
+    assert rows["review"].count == 2 and rows["review"].mean_days == pytest.approx(0.625)
+    assert rows["check"].count == 2 and rows["check"].mean_days == pytest.approx(0.25)
+    assert not any(r.bottleneck for r in rows.values())  # nothing late, nothing over
