@@ -247,3 +247,9 @@ def test_every_message_of_the_reports_area_has_a_vietnamese_translation():
             used.add(message if isinstance(message, str) else message[0])
     assert len(used) > 50
     assert sorted(used - set(known)) == []
+
+
+def test_sheet_names_fit_excel_and_end_between_words():
+    from web.reports.exports import sheet_name
+    assert sheet_name("Thống kê hồ sơ") == "Thống kê hồ sơ"
+    assert sheet_name("Khối lượng công việc của từng cán bộ") == "Khối lượng công việc của từng"

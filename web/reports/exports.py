@@ -26,10 +26,17 @@ def xlsx(tables: list[Table], title: str) -> bytes:
     book = Workbook()
     book.remove(book.active)
     for table in tables:
-        _sheet(book.create_sheet(table.title[:31]), table, title)
+        _sheet(book.create_sheet(sheet_name(table.title)), table, title)
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def sheet_name(title: str, limit: int = 31) -> str:
+    """Excel's sheet names hold 31 characters: cut a longer title between words."""
+    if len(title) <= limit:
+        return title
+    return title[:limit + 1].rsplit(" ", 1)[0].rstrip(",;:")
 
 
 def _sheet(sheet, table: Table, title: str) -> None:
