@@ -13,8 +13,9 @@ after receipt (hand-over, review, check, approval, return), with the same task d
   sandbox: about 3 times slower, a floor too easy to beat.)
 - engine facade (for information): the same through `bpmn.runtime.Run` (restore, complete,
   arm timers, serialize), still without a database.
-- service: `engine.services.dossiers.complete_task` plus the commit, as a view does it: load
-  the actor, lock and load the dossier, check version, access and separation of duties,
+- service: `engine.services.dossiers.complete_task` plus the commit, as a view does it once
+  the login layer has the actor (its loading is the request's, not the step's): lock and load
+  the dossier, check version, access and separation of duties,
   restore, run, arm timers, write the state, rewrite work-item and timer rows, judge the step,
   append the hash-chained audit event, commit.
 The three run interleaved, dossier by dossier, so a machine loaded by other work slows them
@@ -148,6 +149,10 @@ class Service:
     def __init__(self, engine, profiler: cProfile.Profile | None = None) -> None:
         self.sessions = session_factory(engine)
         self.users = seed(self.sessions)
+        with self.sessions() as session:  # the officers, as the login layer has them
+            self.actors = {name: session.get(User, user_id) for name, user_id in self.users.items()}
+            for actor in self.actors.values():
+                actor.roles  # noqa: B018 - loaded now, not at each step
         self.profiler = profiler
         self.statements: list[int] = []
         self._counted = 0
@@ -170,8 +175,9 @@ class Service:
             clock.start()
             if self.profiler:
                 self.profiler.enable()
-            dossiers.complete_task(session, session.get(User, self.users[username]),
-                                   at + timedelta(seconds=step), item_id, outcome=outcome)
+            actor = session.merge(self.actors[username], load=False)  # as the login gave it
+            dossiers.complete_task(session, actor, at + timedelta(seconds=step), item_id,
+                                   outcome=outcome)
             session.commit()
             if self.profiler:
                 self.profiler.disable()

@@ -146,6 +146,7 @@ class Run:
         self._wf = workflow
         self._now = now
         self._ready: list | None = None  # the open SpiffWorkflow tasks, until the run moves
+        self._completed: bool | None = None  # likewise
         _clock_free_specs(workflow)
 
     @classmethod
@@ -171,7 +172,9 @@ class Run:
 
     @property
     def is_completed(self) -> bool:
-        return self._wf.is_completed()
+        if self._completed is None:
+            self._completed = self._wf.is_completed()
+        return self._completed
 
     def open_tasks(self) -> list[OpenTask]:
         return [OpenTask(task_id, step, dict(t.data)) for task_id, step, t in self._open()]
@@ -180,7 +183,7 @@ class Run:
         task = next((t for open_id, _, t in self._open() if open_id == task_id), None)
         if task is None:
             raise WorkflowError(f"task {task_id} is not open")
-        self._ready = None
+        self._moved()
         task.data.update(data)
         self._guard(task.run)
         self._engine_steps()
@@ -206,7 +209,7 @@ class Run:
             else:
                 task._set_internal_data(event_fired=True)
             update = partial(task.task_spec._update, task)
-            self._ready = None
+            self._moved()
             self._guard(update)
             if task.state == TaskState.WAITING and task._get_internal_data("event_fired"):
                 self._guard(update)  # a cycle's last occurrence
@@ -246,12 +249,15 @@ class Run:
     def _engine_steps(self) -> None:
         # do_engine_steps ends with SpiffWorkflow's refresh_timers; with the clock-free
         # definitions that only re-reads the `event_fired` flags, so it fires nothing.
-        self._ready = None
+        self._moved()
         try:
             self._guard(self._wf.do_engine_steps)
             self._guard(self._arm_timers)
         finally:
-            self._ready = None
+            self._moved()
+
+    def _moved(self) -> None:
+        self._ready = self._completed = None
 
     def _timer_tasks(self) -> list:
         return [t for t in self._wf.event_manager.tasks.values()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import datetime
+from functools import lru_cache
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -30,9 +31,13 @@ def event_hash(prev_hash: str, event: AuditEvent) -> str:
     return hashlib.sha256((prev_hash + canonical).encode("utf-8")).hexdigest()
 
 
+@lru_cache(maxsize=1)
+def _head_statement():  # built once: every action appends
+    return select(AuditHead).where(AuditHead.id == 1).with_for_update()
+
+
 def _head(session: Session) -> AuditHead:
-    head = session.execute(select(AuditHead).where(AuditHead.id == 1)
-                           .with_for_update()).scalar_one_or_none()
+    head = session.execute(_head_statement()).scalar_one_or_none()
     if head is None:
         head = AuditHead(id=1, last_id=0, last_hash=GENESIS)
         session.add(head)

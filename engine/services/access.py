@@ -37,7 +37,7 @@ def check_separation_of_duties(session: Session, actor: User, dossier: Dossier, 
     """Whoever reviewed a dossier (the deciding step) may not check or approve it, and the
     other way round: a person holding several roles still acts in only one of them."""
     barred = barring_steps(step, diagram)
-    if barred and session.execute(select(completed_any(actor, dossier.id, barred))).scalar():
+    if barred and session.execute(select(completed_any(actor.id, dossier.id, barred))).scalar():
         raise_separation_of_duties()
 
 
@@ -49,10 +49,13 @@ def barring_steps(step, diagram) -> frozenset[str]:
                      if (step.decides and s.role in APPROVING_ROLES) or (approving and s.decides))
 
 
-def completed_any(actor: User, dossier_id: int, steps: frozenset[str]):
-    """A boolean SQL expression: the actor completed one of these steps of the dossier."""
+def completed_any(actor_id, dossier_id, steps):
+    """A boolean SQL expression: the actor completed one of these steps of the dossier
+    (values or bound parameters)."""
+    if isinstance(steps, (set, frozenset)):
+        steps = sorted(steps)
     return exists().where(AuditEvent.dossier_id == dossier_id, AuditEvent.action == "complete",
-                          AuditEvent.actor_id == actor.id, AuditEvent.step_id.in_(sorted(steps)))
+                          AuditEvent.actor_id == actor_id, AuditEvent.step_id.in_(steps))
 
 
 def raise_separation_of_duties() -> None:

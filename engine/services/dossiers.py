@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import literal, select
-from sqlalchemy.orm import Session, undefer
+from sqlalchemy import bindparam, literal, select
+from sqlalchemy.orm import Session, lazyload, undefer
 from sqlalchemy.orm.exc import StaleDataError
 
 from bpmn.problems import ScriptRefused, WorkflowError
@@ -90,9 +91,8 @@ def complete_task(session: Session, actor: User, now: datetime, work_item_id: in
     if expected_version is not None and expected_version != dossier.version:
         raise Conflict(f"dossier {dossier.code} was changed by someone else since you opened "
                        "it; reload the page and check before acting")
-    # No autoflush at each query on the way: apply_run flushes the dossier alone (its
-    # version check before any other row is touched), the rows and the audit event go in
-    # one flush at the end.
+    # No autoflush at each query on the way: the dossier (with its version check), its rows
+    # and the audit event go in one flush; a failed check rolls the whole transaction back.
     with session.no_autoflush:
         version = dossier.process_version  # loaded with the item, unless it moved meanwhile
         diagram = diagram_for(version)
@@ -129,17 +129,18 @@ def complete_task(session: Session, actor: User, now: datetime, work_item_id: in
         if step.action == "return" or run.is_completed:
             dossier.finished_at = now
             dossier.outcome = calendar.classify(now, dossier.due_date)
-        try:
-            apply_run(session, dossier, run, now, calendar)
-        except StaleDataError:
-            raise Conflict(f"dossier {dossier.code} was changed by someone else at the same "
-                           "time; reload the page") from None
+        apply_run(session, dossier, run, now, calendar, flush=False)
         audit.record(session, at=now, actor=actor, action="complete", dossier=dossier,
                      step_id=step.id, process_sha256=version.sha256, before=before,
                      after={"outcome": outcome, "status": dossier.status,
                             "next": [t.step.id for t in run.open_tasks()],
                             "step_result": step_result, **_recorded(data)},
                      reason=note)
+        try:
+            session.flush()
+        except StaleDataError:  # the version check: under the row lock, only a bug's doing
+            raise Conflict(f"dossier {dossier.code} was changed by someone else at the same "
+                           "time; reload the page") from None
     pauses.after_step(session, actor, now, dossier, run, calendar, step_id=step.id,
                       resumed=resumed, reason=_with_items(note, data), pauses=known_pauses)
     session.flush()  # a failing write surfaces here, not at the caller's commit
@@ -152,10 +153,7 @@ def _item_with_version(session: Session,
     in the same statement, so `dossier.process_version` needs no query of its own; if the
     dossier moves to another version meanwhile, the lock reads the new version id and the
     relationship loads that one."""
-    row = session.execute(
-        select(WorkItem, ProcessVersion).join(Dossier, Dossier.id == WorkItem.dossier_id)
-        .join(ProcessVersion, ProcessVersion.id == Dossier.process_version_id)
-        .where(WorkItem.id == work_item_id)).first()
+    row = session.execute(_item_statement(), {"work_item_id": work_item_id}).first()
     return (row[0], row[1]) if row is not None else None
 
 
@@ -163,13 +161,9 @@ def _pauses_checking_duties(session: Session, actor: User, dossier: Dossier, ste
                             diagram) -> list[DossierPause]:
     """The dossier's pauses, read (after the lock) in one statement with the separation of
     duties: whether the actor completed a step that bars them from this one."""
-    barred = barring_steps(step, diagram)
-    flag = completed_any(actor, dossier.id, barred) if barred else literal(False)
-    one_row = select(literal(1).label("one")).subquery()
-    rows = session.execute(
-        select(flag.label("barred"), DossierPause).select_from(one_row)
-        .outerjoin(DossierPause, DossierPause.dossier_id == dossier.id)
-        .order_by(DossierPause.requested_at, DossierPause.id)).all()
+    rows = session.execute(_pauses_statement(), {
+        "actor_id": actor.id, "dossier_id": dossier.id,
+        "steps": sorted(barring_steps(step, diagram))}).all()
     if rows[0][0]:
         raise_separation_of_duties()
     return [pause for _, pause in rows if pause is not None]
@@ -203,9 +197,36 @@ def locked_dossier(session: Session, dossier_id: int) -> Dossier:
     Concurrent actions on one dossier queue here (PostgreSQL row lock; SQLite serialises
     writers anyway), so each sees the other's committed result, never a mix of old and new.
     """
-    return session.execute(
-        select(Dossier).where(Dossier.id == dossier_id).options(undefer(Dossier.workflow_state))
-        .with_for_update(of=Dossier).execution_options(populate_existing=True)).scalar_one()
+    return session.execute(_lock_statement(), {"dossier_id": dossier_id}).scalar_one()
+
+
+# The hot path's statements are built once: building a statement and its cache key costs
+# more than running it on SQLite.
+
+@lru_cache(maxsize=1)
+def _lock_statement():
+    return (select(Dossier).where(Dossier.id == bindparam("dossier_id"))
+            .options(undefer(Dossier.workflow_state))
+            .with_for_update(of=Dossier).execution_options(populate_existing=True))
+
+
+@lru_cache(maxsize=1)
+def _item_statement():
+    # the version's procedure is the dossier's, which the lock loads next
+    return (select(WorkItem, ProcessVersion).join(Dossier, Dossier.id == WorkItem.dossier_id)
+            .join(ProcessVersion, ProcessVersion.id == Dossier.process_version_id)
+            .where(WorkItem.id == bindparam("work_item_id"))
+            .options(lazyload(ProcessVersion.procedure)))
+
+
+@lru_cache(maxsize=1)
+def _pauses_statement():
+    barred = completed_any(bindparam("actor_id"), bindparam("dossier_id"),
+                           bindparam("steps", expanding=True))
+    return (select(barred.label("barred"), DossierPause)
+            .select_from(select(literal(1).label("one")).subquery())
+            .outerjoin(DossierPause, DossierPause.dossier_id == bindparam("dossier_id"))
+            .order_by(DossierPause.requested_at, DossierPause.id))
 
 
 def _engine(fn):

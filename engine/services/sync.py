@@ -7,8 +7,9 @@ the run's waiting timers (see `_sync_timers`); the scheduler fires them (service
 from __future__ import annotations
 
 from datetime import datetime
+from functools import lru_cache
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, literal, select
 from sqlalchemy.orm import Session
 
 from bpmn import vocabulary
@@ -27,23 +28,44 @@ def dossier_status(run: Run) -> str:
 
 
 def apply_run(session: Session, dossier: Dossier, run: Run, now: datetime,
-              calendar: BusinessCalendar) -> None:
+              calendar: BusinessCalendar, *, flush: bool = True) -> None:
+    """Write the state and rewrite the rows. flush=False: the caller flushes it all once
+    later and turns a StaleDataError (the version check) into a Conflict."""
     dossier.workflow_state = run.serialize()
     dossier.status = dossier_status(run)
-    session.flush()  # the version check happens here, before any other row is touched
+    if flush:
+        session.flush()  # the version check happens here, before any other row is touched
     sync_rows(session, dossier, run, now, calendar)
 
 
 def sync_rows(session: Session, dossier: Dossier, run: Run, now: datetime,
               calendar: BusinessCalendar) -> None:
-    _sync_work_items(session, dossier, run, now, calendar)
-    _sync_timers(session, dossier, run)
+    items, timers = _rows(session, dossier.id)
+    _sync_work_items(session, dossier, run, now, calendar, items)
+    _sync_timers(session, dossier, run, timers)
+
+
+def _rows(session: Session, dossier_id: int) -> tuple[dict[str, WorkItem], dict[str, Timer]]:
+    """The dossier's work-item and timer rows by task id, in one statement: a dossier has
+    a few of each, so their product (an outer join of both to one row) stays small."""
+    items, timers = {}, {}
+    for item, timer in session.execute(_rows_statement(), {"dossier_id": dossier_id}):
+        if item is not None:
+            items[item.task_id] = item
+        if timer is not None:
+            timers[timer.task_id] = timer
+    return items, timers
+
+
+@lru_cache(maxsize=1)
+def _rows_statement():  # built once: building it costs more than running it
+    return (select(WorkItem, Timer).select_from(select(literal(1).label("one")).subquery())
+            .outerjoin(WorkItem, WorkItem.dossier_id == bindparam("dossier_id"))
+            .outerjoin(Timer, Timer.dossier_id == bindparam("dossier_id")))
 
 
 def _sync_work_items(session: Session, dossier: Dossier, run: Run, now: datetime,
-                     calendar: BusinessCalendar) -> None:
-    existing = {w.task_id: w for w in session.execute(
-        select(WorkItem).where(WorkItem.dossier_id == dossier.id)).scalars()}
+                     calendar: BusinessCalendar, existing: dict[str, WorkItem]) -> None:
     open_tasks = {t.task_id: t for t in run.open_tasks()}
     for task_id, item in existing.items():
         if task_id not in open_tasks:
@@ -64,12 +86,10 @@ def _sync_work_items(session: Session, dossier: Dossier, run: Run, now: datetime
             procedure_id=dossier.procedure_id, dossier_due_date=dossier.due_date))
 
 
-def _sync_timers(session: Session, dossier: Dossier, run: Run) -> None:
+def _sync_timers(session: Session, dossier: Dossier, run: Run, rows: dict[str, Timer]) -> None:
     """One row per waiting timer. A fired row stays, marked, as long as the dossier is open
     (a cycle's row is re-armed in place for its next occurrence); a row whose timer was
     cancelled (its task ended) goes; a finished dossier keeps no timer rows."""
-    rows = {t.task_id: t for t in session.execute(
-        select(Timer).where(Timer.dossier_id == dossier.id)).scalars()}
     if run.is_completed or dossier.finished_at is not None:
         for row in rows.values():
             session.delete(row)
