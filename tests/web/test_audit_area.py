@@ -207,8 +207,10 @@ def test_a_printed_book_covers_at_most_a_quarter(client, dossiers, english):
     assert response.status_code == 400 and response.mimetype == "text/html"
     [error] = by_testid(page(response), "filter-error")
     assert error.get("data-field") == "to" and "one quarter" in text(error)
-    # the page itself may show any period
-    assert client.get("/audit/tracking-book?from=2026-01-01&to=2026-04-30").status_code == 200
+    # the page itself may show any period, and says why it has no PDF
+    long = page(client.get("/audit/tracking-book?from=2026-01-01&to=2026-04-30"))
+    assert "one quarter" in text(by_testid(long, "book-not-printable")[0])
+    assert by_testid(long, "book-pdf") == [] and len(by_testid(long, "book-line")) == 2
     bad = client.get("/audit/tracking-book?from=2026-02-30")
     assert bad.status_code == 400 and by_testid(page(bad), "filter-error")[0].get(
         "data-field") == "from"
@@ -238,3 +240,21 @@ def test_every_message_of_the_audit_area_has_a_vietnamese_translation():
             used.add(message if isinstance(message, str) else message[0])
     assert len(used) > 40
     assert sorted(used - known) == []
+
+
+def test_a_long_book_prints_in_parts(client, dossiers, monkeypatch):
+    monkeypatch.setattr("web.audit.books.PDF_PART", 1)
+    login(client, "auditor")
+    period = "from=2026-03-01&to=2026-03-31"
+    links = [a.get("href") for a in by_testid(
+        page(client.get(f"/audit/tracking-book?{period}")), "book-pdf")]
+    assert len(links) == 2 and all("format=pdf" in link for link in links)
+    second = client.get(links[1])
+    assert second.status_code == 200 and second.mimetype == "application/pdf"
+    flat = " ".join(pypdf.PdfReader(io.BytesIO(second.data)).pages[0].extract_text().split())
+    assert dossiers["labour"] in flat and dossiers["returned"] not in flat
+    assert "Phần 2/2" in flat
+    assert client.get(f"/audit/tracking-book?{period}&format=pdf&part=3").status_code == 404
+    bad = client.get(f"/audit/tracking-book?{period}&format=pdf&part=x")
+    assert bad.status_code == 400 and by_testid(page(bad), "filter-error")[0].get(
+        "data-field") == "part"

@@ -21,6 +21,9 @@ from . import bp
 from .labels import AREA_ROLES
 
 BOOK_PAGE = 50
+# Lines in one PDF file: WeasyPrint lays out some 10 lines a second on a loaded 2-core
+# machine, so a longer book comes as several parts, each within a web worker's timeout.
+PDF_PART = 200
 
 
 @bp.get("/dossiers/<code>/control-slip")
@@ -42,6 +45,7 @@ def tracking_book():
     try:
         start, end = _period(raw)
         number = _page_number(request.args.get("page", "1"))
+        part = _page_number(request.args.get("part", "1"), "part")
         if pdf:
             books.check_printable(start, end, books.count_lines(session, start, end))
     except InvalidInput as exc:
@@ -49,17 +53,22 @@ def tracking_book():
         return render_template("audit/tracking_book.html", book=None, raw=raw, pdf=False,
                                error={"field": field, "message": exc.message}), 400
     if pdf:
-        book = books.tracking_book(session, start, end)
+        book = books.tracking_book(session, start, end, offset=(part - 1) * PDF_PART,
+                                   limit=PDF_PART)
+        if part > 1 and not book.lines:
+            abort(404)
         html = render_template("audit/tracking_book.html", book=book, raw=raw, pdf=True,
-                               error=None)
-        return _as_pdf(html, f"tracking-book-{start:%Y%m%d}-{end:%Y%m%d}.pdf")
+                               error=None, part=part, parts=_parts(book.total))
+        suffix = f"-{part}" if book.total > PDF_PART else ""
+        return _as_pdf(html, f"tracking-book-{start:%Y%m%d}-{end:%Y%m%d}{suffix}.pdf")
     book = books.tracking_book(session, start, end, offset=(number - 1) * BOOK_PAGE,
                                limit=BOOK_PAGE)
     if number > 1 and not book.lines:
         abort(404)
     pages = max(1, -(-book.total // BOOK_PAGE))
     return render_template("audit/tracking_book.html", book=book, raw=raw, pdf=False,
-                           error=None, page=number, pages=pages,
+                           error=None, page=number, pages=pages, parts=_parts(book.total),
+                           printable=_printable(start, end, book.total),
                            period={"from": start.isoformat(), "to": end.isoformat()})
 
 
@@ -80,10 +89,23 @@ def _month_end(day):
     return following - timedelta(days=1)
 
 
-def _page_number(value: str) -> int:
+def _page_number(value: str, field: str = "page") -> int:
     if not value.isdigit() or not 1 <= int(value) <= 100_000:
-        raise InvalidInput("page: not a page number", {"page": "not a number"})
+        raise InvalidInput(f"{field}: not a page number", {field: "not a number"})
     return int(value)
+
+
+def _parts(total: int) -> int:
+    return max(1, -(-total // PDF_PART))
+
+
+def _printable(start, end, total: int) -> str | None:
+    """None when the period prints, else why not (shown instead of the PDF links)."""
+    try:
+        books.check_printable(start, end, total)
+    except InvalidInput as exc:
+        return exc.message
+    return None
 
 
 def _as_pdf(html: str, filename: str):

@@ -42,6 +42,7 @@ def vn_seconds(value: datetime | None) -> str:
 FIELDS = {"code": lambda: _("Dossier code"), "procedure": lambda: _("Procedure"),
           "user": lambda: _("User"), "action": lambda: _("Action"),
           "from": lambda: _("From"), "to": lambda: _("To"), "before": lambda: _("Page"),
+          "part": lambda: _("Page"),
           "page": lambda: _("Page")}
 
 
