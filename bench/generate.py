@@ -204,12 +204,18 @@ def _finish(engine: Engine, sessions, population: Population, totals: dict) -> N
         audit.record(session, at=NOW, actor=None, action="bulk_import",
                      after={"generator": "bench.generate", **totals},
                      reason="benchmark data generated in bulk; dossier histories not generated")
-    with engine.begin() as conn:
-        if engine.dialect.name == "postgresql":
+    if engine.dialect.name == "postgresql":
+        with engine.begin() as conn:
             conn.execute(text("SELECT setval(pg_get_serial_sequence('dossier', 'id'), "
                               "(SELECT max(id) FROM dossier))"))
-        else:  # sampled statistics, as `PRAGMA optimize` gathers them
-            conn.exec_driver_sql("PRAGMA analysis_limit=1000")
+        # as autovacuum would soon: statistics, and the visibility map that index-only
+        # scans need (VACUUM runs outside a transaction)
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            for table in TABLES:
+                conn.execute(text(f"VACUUM ANALYZE {table}"))
+        return
+    with engine.begin() as conn:  # sampled statistics, as `PRAGMA optimize` gathers them
+        conn.exec_driver_sql("PRAGMA analysis_limit=1000")
         for table in TABLES:
             conn.execute(text(f"ANALYZE {table}"))
 
