@@ -14,7 +14,6 @@ Without --url the cached SQLite file of bench.generate is used (generated if mis
 """
 from __future__ import annotations
 
-import argparse
 import sys
 from dataclasses import dataclass
 
@@ -24,9 +23,10 @@ from engine.db import make_engine, session_factory
 from engine.models import Procedure, User, WorkItem
 from engine.services.queue import QueueFilter, queue_counts, work_queue
 
+from .cli import run_on_province
 from .common import machine
 from .figures import Figure, percentile, summary, timed_ms
-from .generate import DEFAULT_DOSSIERS, NOW, cached_sqlite
+from .generate import NOW
 
 TARGET_MS = 20.0
 PAGE = 26  # web/officer asks for 25 + 1
@@ -153,13 +153,7 @@ def run(url: str, runs: int = 40, log=print) -> list[Figure]:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--url", default="")
-    parser.add_argument("--dossiers", type=int, default=DEFAULT_DOSSIERS)
-    parser.add_argument("--runs", type=int, default=40)
-    args = parser.parse_args(argv)
-    for figure in run(args.url or cached_sqlite(args.dossiers), args.runs):
-        print(figure.line())
+    run_on_province(__doc__.splitlines()[0], run, 40, argv)
 
 
 if __name__ == "__main__":

@@ -10,7 +10,6 @@ Without --url the cached SQLite file of bench.generate is used (generated if mis
 """
 from __future__ import annotations
 
-import argparse
 import importlib
 import inspect
 import statistics
@@ -20,9 +19,10 @@ from datetime import date
 from engine.db import make_engine, session_factory
 from engine.services.statistics import period_statistics
 
+from .cli import run_on_province
 from .common import machine
 from .figures import Figure, timed_ms
-from .generate import DEFAULT_DOSSIERS, NOW, cached_sqlite
+from .generate import NOW
 
 TARGET_MS = 1000.0
 PERIODS = {"month": (date(2026, 10, 1), date(2026, 10, 31)),
@@ -75,13 +75,7 @@ def run(url: str, runs: int = 5, log=print) -> list[Figure]:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--url", default="")
-    parser.add_argument("--dossiers", type=int, default=DEFAULT_DOSSIERS)
-    parser.add_argument("--runs", type=int, default=5)
-    args = parser.parse_args(argv)
-    for figure in run(args.url or cached_sqlite(args.dossiers), args.runs):
-        print(figure.line())
+    run_on_province(__doc__.splitlines()[0], run, 5, argv)
 
 
 if __name__ == "__main__":
