@@ -6,9 +6,10 @@ from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import bindparam, literal, select
-from sqlalchemy.orm import Session, lazyload, undefer
+from sqlalchemy.orm import Session, defer, lazyload, undefer
 from sqlalchemy.orm.exc import StaleDataError
 
+from bpmn.diagram import Diagram
 from bpmn.problems import ScriptRefused, WorkflowError
 from bpmn.runtime import Run
 
@@ -28,6 +29,8 @@ from .sync import apply_run, dossier_status, sync_rows
 DEFAULT_AGENCY_CODE = "000.00.31.H26"
 CHANNELS = ("counter", "post", "online")
 APPLICANT_KINDS = ("person", "organisation")
+# Parsed diagrams by (sha256 of the text, file name as diagram_for gives it).
+_DIAGRAMS: dict[tuple[str, str], Diagram] = {}
 # The proposal of the step that decides, as the dossier's decision.
 DECISIONS = {"approve": "approve", "refuse": "refuse"}
 # Task data also written to the step's `complete` audit event.
@@ -45,7 +48,7 @@ def receive(session: Session, actor: User, now: datetime, *, procedure_code: str
         raise InvalidInput("the applicant's name is required", {"applicant.name": "required"})
     procedure = procedure_by_code(session, procedure_code)
     version = published_version(session, procedure, now)
-    diagram = diagram_for(version)
+    diagram = _diagram(version)
     calendar = procedure_calendar(session, procedure)  # its receipt cut-off, if any
     due = calendar.due(now, procedure.legal_days, calendar_days=procedure.calendar_days)
     code = next_dossier_code(session, agency_code, now.astimezone(VN_TZ).date())
@@ -95,7 +98,7 @@ def complete_task(session: Session, actor: User, now: datetime, work_item_id: in
     # and the audit event go in one flush; a failed check rolls the whole transaction back.
     with session.no_autoflush:
         version = dossier.process_version  # loaded with the item, unless it moved meanwhile
-        diagram = diagram_for(version)
+        diagram = _diagram(version)
         step = diagram.step(item.step_id)
         known_pauses = _pauses_checking_duties(session, actor, dossier, step, diagram)
         if outcome not in step.outcomes:
@@ -212,11 +215,24 @@ def _lock_statement():
 
 @lru_cache(maxsize=1)
 def _item_statement():
-    # the version's procedure is the dossier's, which the lock loads next
+    # the version's procedure is the dossier's, which the lock loads next; its diagram text
+    # is read only when the parsed diagram is not at hand (see _diagram)
     return (select(WorkItem, ProcessVersion).join(Dossier, Dossier.id == WorkItem.dossier_id)
             .join(ProcessVersion, ProcessVersion.id == Dossier.process_version_id)
             .where(WorkItem.id == bindparam("work_item_id"))
-            .options(lazyload(ProcessVersion.procedure)))
+            .options(lazyload(ProcessVersion.procedure), defer(ProcessVersion.bpmn_xml)))
+
+
+def _diagram(version: ProcessVersion) -> Diagram:
+    """The version's parsed diagram, known by its content's sha256 once parsed, so that the
+    diagram text (kilobytes) is not read from the database at every step."""
+    key = (version.sha256, f"{version.procedure.code} v{version.number}")
+    diagram = _DIAGRAMS.get(key)
+    if diagram is None:
+        if len(_DIAGRAMS) >= 512:  # versions in use are far fewer; never grow without bound
+            _DIAGRAMS.clear()
+        diagram = _DIAGRAMS[key] = diagram_for(version)  # same file name: same messages
+    return diagram
 
 
 @lru_cache(maxsize=1)
