@@ -20,7 +20,7 @@ from ..deadlines import local_date, procedure_calendar
 from ..diagram_helpers import diagram_helpers
 from ..errors import Conflict, DomainError, Forbidden, InvalidInput
 from ..models import Dossier, DossierPause, ProcessVersion, User, WorkItem
-from . import pauses
+from . import nonconformities, pauses
 from .access import barring_steps, check_may_act, completed_any, raise_separation_of_duties
 from .apology import require_apology_to_return
 from .procedures import diagram_for, procedure_by_code, published_version
@@ -146,6 +146,7 @@ def complete_task(session: Session, actor: User, now: datetime, work_item_id: in
                            "time; reload the page") from None
     pauses.after_step(session, actor, now, dossier, run, calendar, step_id=step.id,
                       resumed=resumed, reason=_with_items(note, data), pauses=known_pauses)
+    nonconformities.open_for_late_dossier(session, dossier, now)  # a late return: clause 10.2
     session.flush()  # a failing write surfaces here, not at the caller's commit
     return dossier
 
