@@ -7,23 +7,59 @@ after receipt (hand-over, review, check, approval, return), with the same task d
 - floor: SpiffWorkflow alone on the engine's parse of the file and its JSON (the serializer
   with the clock-free timer definitions, so the same JSON text), with the sandboxed script
   engine and the deadline helpers every action needs (diagram code is untrusted, so the
-  service cannot use plain `eval`); per step: deserialize the JSON state, run the task, run the
-  engine steps, serialize to JSON. No database, and no timer arming: a lower bound. (Stock
-  SpiffWorkflow timers re-evaluate their expression at every engine step, through the
-  sandbox: about 3 times slower, a floor too easy to beat.)
+  service cannot use plain `eval`); per step: deserialize the JSON state, run the task, run
+  the engine steps, serialize to JSON. No database, and no timer arming: a lower bound.
+  (Stock SpiffWorkflow timers re-evaluate their expression through the sandbox at every
+  engine step: about 3 times slower, a floor too easy to beat.)
 - engine facade (for information): the same through `bpmn.runtime.Run` (restore, complete,
   arm timers, serialize), still without a database.
 - service: `engine.services.dossiers.complete_task` plus the commit, as a view does it once
-  the login layer has the actor (its loading is the request's, not the step's): lock and load
-  the dossier, check version, access and separation of duties,
-  restore, run, arm timers, write the state, rewrite work-item and timer rows, judge the step,
-  append the hash-chained audit event, commit.
+  the login layer has the actor (loading it is the request's cost, not the step's): lock and
+  load the dossier, check version, access and separation of duties, restore, run, arm
+  timers, write the state, rewrite work-item and timer rows, judge the step, append the
+  hash-chained audit event, commit.
 The three run interleaved, dossier by dossier, so a machine loaded by other work slows them
-alike. Prints per-step times (median and mean, ms), SQL statements per step (BEGIN included),
-the ratio service / floor (medians), and the machine.
+alike. Prints per step the median and mean wall time and the median CPU time of this thread
+(steadier on a shared machine; on SQLite it includes the database's work, not the fsync),
+SQL statements per step (BEGIN included), the ratios service / floor, and the machine.
 
-Figures (AMD EPYC, 2 cores shared with other work, 200 dossiers, 1,000 steps; medians):
-see MEASURED below, kept with the log of what each optimisation gave.
+Measured (issue #8), AMD EPYC 2 cores shared with other developers' test runs (load 7 to 10,
+so wall times are several times what an idle machine gives; ratios are the figures to
+compare), 40 dossiers (200 steps) per run, the code before and after run alternately:
+
+                         statements/step   CPU ratio   wall ratio   service CPU ms/step
+    SQLite      before       15.2           5.3          5.4-6.2         15.2-15.7
+                after        12.4           3.75         3.8             11.3-12.1
+    PostgreSQL  before       14.0           8.2          9.6             26.6
+                after        11.2           5.3          7.1             15.5
+("before": this benchmark on the engine as it was; the earlier benchmark also timed loading
+the actor, 17.2 statements and a ratio of 5.5 to 6 against a floor without the sandbox.)
+
+What each change gave (SQLite, CPU per step from timing the callees, same load):
+- hot-path statements built once (lock, item, pauses, rows, audit head): building a
+  statement and its cache key cost more than running it (lock 506 -> 208 us, a work-item
+  select 151 -> 69 us): step 11.7 -> 10.0 ms;
+- no autoflush on the way and one flush per completion instead of two to five (the first
+  flush alone, a single UPDATE, cost 1.16 ms): step 10.6 -> 8.2-9.7 ms;
+- the calendar overrides read as plain rows and the calendar shared while they, the work
+  hours and the cut-off stay the same (its year tables were rebuilt at each step);
+- the process version read with the work item, without its diagram text (parsed diagrams
+  known by sha256) and without joining its procedure twice: 0.75 -> 0.55 ms;
+- separation of duties and the dossier's pauses in one statement after the lock, the pauses
+  handed down to the clock-stop code; work-item and timer rows in one statement: 16-18 ->
+  12-14 statements (tests/engine/test_step_cost_statements.py holds the line);
+- the run's open tasks and completion walked once per state instead of five or six times.
+
+Where the time goes now (SQLite, CPU per step): the engine's own work about equal to the
+floor (restore 1.6, complete 0.45, serialize 0.8 ms); the one flush (dossier UPDATE with its
+version check, audit INSERT and head UPDATE, work-item DELETE and INSERT, timers) 1.3-2.3 ms;
+the reads after the lock (item 0.55, lock 0.5, pauses 0.35, rows 0.5, calendar 0.17, audit
+head 0.3 ms); the commit 0.7 ms. The target of 1.3 is out of reach with the ORM: measured
+here, an ORM select costs 70-250 us of CPU and raw sqlite3 1-3 us, so about eleven
+statements cost 2-4 ms against a floor of 2-3 ms, before the commit's fsync (WAL, synchronous
+FULL) and, on PostgreSQL, a round trip per statement and the pool's ping per checkout
+(engine/db.py). Nearer 1.3 needs the hot path's reads and writes through SQLAlchemy Core.
+Both sides would gain from a smaller JSON state: the spec is 12 of its 20 kB.
 """
 from __future__ import annotations
 
