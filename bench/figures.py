@@ -31,7 +31,9 @@ class Figure:
 
 
 def percentile(values: list[float], p: float) -> float:
-    """Nearest-rank percentile (p in 0..100) of a non-empty list."""
+    """Nearest-rank percentile (p in 0..100) of a list; NaN for none."""
+    if not values:
+        return float("nan")
     ordered = sorted(values)
     rank = max(1, round(p / 100 * len(ordered) + 0.5 - 1e-9))
     return ordered[min(rank, len(ordered)) - 1]
@@ -50,5 +52,7 @@ def timed_ms(fn, runs: int, warm: int = 2) -> list[float]:
 
 
 def summary(times: list[float]) -> str:
+    if not times:
+        return "no request answered"
     return (f"p50 {percentile(times, 50):.2f} ms, p95 {percentile(times, 95):.2f} ms, "
             f"mean {statistics.fmean(times):.2f} ms, n={len(times)}")

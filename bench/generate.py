@@ -85,10 +85,11 @@ def cached_sqlite(dossiers: int, seed: int = SEED, *, force: bool = False,
 
 
 def generate(engine: Engine, dossiers: int, seed: int = SEED, *, log=print,
-             reviewers_per_department: int = 0) -> dict:
+             reviewers_per_department: int = 0, only: tuple[str, ...] | None = None) -> dict:
     """Fill an empty database; returns the counts and the seconds taken. With
     `reviewers_per_department`, every dossier is open at its first specialist step, claimed
-    by one of that many specialists of its department (the load test's set)."""
+    by one of that many specialists of its department (the load test's set); with `only`,
+    dossiers of those procedures alone (the smoke test's, to walk fewer diagrams)."""
     started = time.perf_counter()
     if not inspect(engine).has_table("dossier"):  # a test's schema is made without Alembic
         upgrade(engine)
@@ -96,11 +97,12 @@ def generate(engine: Engine, dossiers: int, seed: int = SEED, *, log=print,
     template_at = NOW - timedelta(days=365 * 5 + 30)
     with sessions.begin() as session:
         duty = seed_people(session, template_at)
-    templates = build_templates(sessions, template_at)
+    templates = build_templates(sessions, template_at, only)
     prepared = time.perf_counter()
     with sessions() as session:
         procedures = [_info(session, p, template_at) for p in
-                      session.execute(select(Procedure).order_by(Procedure.id)).scalars()]
+                      session.execute(select(Procedure).order_by(Procedure.id)).scalars()
+                      if p.code in templates]
         first_id = (session.execute(select(func.max(Dossier.id))).scalar() or 0) + 1
         sequences = dict(session.execute(select(DossierSequence.day, DossierSequence.last)).all())
     reviewers = None

@@ -167,7 +167,9 @@ async def _request(http, tally: Tally, kind: str, method: str, url: str, expect:
 
 async def officer_loop(http, base: str, token: str, tally: Tally, stop_at: float) -> None:
     headers = {"Authorization": f"Bearer {token}"}
-    while time.monotonic() < stop_at:
+    first = True  # one round at least, however loaded the machine
+    while first or time.monotonic() < stop_at:
+        first = False
         queue = await _request(http, tally, "queue", "GET", f"{base}/api/v1/tasks?tab=mine",
                                200, headers=headers)
         if not queue or not queue.get("items"):
@@ -189,16 +191,19 @@ async def officer_loop(http, base: str, token: str, tally: Tally, stop_at: float
 
 
 async def trivial_loop(http, url: str, tally: Tally, stop_at: float) -> None:
+    await _request(http, tally, "trivial", "GET", url, -1)
     while time.monotonic() < stop_at:
         await _request(http, tally, "trivial", "GET", url, -1)
 
 
-async def drive(loops, concurrency: int) -> float:
+async def drive(loops, concurrency: int, duration: float) -> float:
+    """Run each loop(http, stop_at) at once until `duration` has passed; the seconds taken."""
     import aiohttp
     connector = aiohttp.TCPConnector(limit=concurrency)
     async with aiohttp.ClientSession(connector=connector) as http:
         started = time.perf_counter()
-        await asyncio.gather(*(loop(http) for loop in loops))
+        stop_at = time.monotonic() + duration
+        await asyncio.gather(*(loop(http, stop_at) for loop in loops))
         return time.perf_counter() - started
 
 
@@ -207,10 +212,10 @@ def run_trivial(port: int, officers: int, duration: float, env: dict, log) -> li
                "2", "--worker-class", "sync", "bench.bare_app:app"]
     tally = Tally()
     with server(command, port, env):
-        stop_at = time.monotonic() + duration
         elapsed = asyncio.run(drive(
-            [lambda http: trivial_loop(http, f"http://127.0.0.1:{port}/ping", tally, stop_at)
-             for _ in range(officers)], officers))
+            [lambda http, stop_at: trivial_loop(http, f"http://127.0.0.1:{port}/ping", tally,
+                                                stop_at)
+             for _ in range(officers)], officers, duration))
     times = tally.all_times()
     log(f"  bare Flask /ping, gunicorn 2 sync workers: {tally.requests / elapsed:.0f} req/s, "
         f"{summary(times)}, errors {sum(tally.errors.values())}")
@@ -249,11 +254,11 @@ def queue_pages(base: str, officer: str, log) -> list[float]:
 
 
 def run(url: str, officers: int = 50, duration: float = 30.0, dossiers: int = 20_000,
-        log=print) -> list[Figure]:
+        log=print, only: tuple[str, ...] | None = None) -> list[Figure]:
     log("B5 HTTP load")
     with fresh_schema(url) as schema_url:
         engine = make_engine(schema_url)
-        counts = generate(engine, dossiers, SEED, log=log,
+        counts = generate(engine, dossiers, SEED, log=log, only=only,
                           reviewers_per_department=officers // 5)
         with engine.connect() as conn:
             names = list(conn.execute(text(
@@ -273,10 +278,9 @@ def run(url: str, officers: int = 50, duration: float = 30.0, dossiers: int = 20
             log(f"  peak RSS of a web worker after the B2 pages: {memory_b2:.0f} MB")
             bearer = tokens(schema_url, names)
             tally = Tally()
-            stop_at = time.monotonic() + duration
             elapsed = asyncio.run(drive(
-                [lambda http, t=bearer[n]: officer_loop(http, base, t, tally, stop_at)
-                 for n in names], len(names)))
+                [lambda http, stop_at, t=bearer[n]: officer_loop(http, base, t, tally, stop_at)
+                 for n in names], len(names), duration))
             memory = workers_peak_mb(master)
     for kind, times in sorted(tally.times.items()):
         log(f"  {kind}: {summary(times)}")

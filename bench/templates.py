@@ -96,10 +96,13 @@ def officers_by_duty(session: Session) -> dict[str, list[int]]:
     return duty
 
 
-def build_templates(sessions, at: datetime) -> dict[str, ProcedureTemplates]:
-    """Walk every procedure's diagram through the services; one template per open step."""
+def build_templates(sessions, at: datetime, only: tuple[str, ...] | None = None
+                    ) -> dict[str, ProcedureTemplates]:
+    """Walk every procedure's diagram (or those `only`) through the services; one template
+    per open step."""
     with sessions() as session:
-        codes = list(session.execute(select(Procedure.code).order_by(Procedure.code)).scalars())
+        codes = [c for c in session.execute(select(Procedure.code).order_by(Procedure.code))
+                 .scalars() if only is None or c in only]
     result = {}
     for n, code in enumerate(codes):
         start = at + timedelta(minutes=10 * n)
