@@ -6,17 +6,18 @@
 In a fresh schema (dropped at the end) bench.generate writes the load's set: every dossier
 open at its procedure's first specialist step, claimed by one of 10 specialists of its
 department (50 officers in all). `motcua serve --workers 2` serves it. Then, in one run:
-1. the queue pages of B2 through the real server (HTML, logged in through the login form),
-   one request at a time: p50/p95;
-2. the workers' peak resident memory (VmHWM) after those pages;
-3. a bare Flask app under gunicorn (two sync workers, bench/bare_app.py): the same load
+1. (`queue_pages_via_server`, called by bench.run_all on the province's data before B5) the
+   queue pages of B2 through the real server (HTML, logged in through the login form), one
+   request at a time: p50/p95; and the workers' peak resident memory (VmHWM) after them;
+2. a bare Flask app under the same gunicorn (two workers of four threads, as `motcua serve`
+   runs them; bench/bare_app.py): the same load
    generator at the same concurrency, for the floor of HTTP on this machine;
-4. the load: each officer, with its bearer token (minted with the app's key, as POST /tokens
+3. the load: each officer, with its bearer token (minted with the app's key, as POST /tokens
    does, so the token rate limit does not count), loops: its queue (`GET /api/v1/tasks`), the
    first task's outcomes and version (`GET /api/v1/tasks/{id}`), the completion
    (`POST /api/v1/tasks/{id}/complete`), for a fixed duration: requests/s, p50/p95 per kind,
    errors, completions/s;
-5. the workers' peak memory again.
+4. the workers' peak memory again.
 The load generator is asyncio + aiohttp in this process (one core at most).
 """
 from __future__ import annotations
@@ -41,12 +42,17 @@ from engine.models import User
 
 from .figures import Figure, percentile, summary
 from .generate import SEED, generate
-from .templates import ROAD
+from .templates import PASSWORD, ROAD
 
 COMPLETIONS_TARGET = 150.0
 MEMORY_TARGET_MB = 250.0
 SECRET = "bench-secret-key-not-for-production"
+THREADS = 4  # per worker: `motcua serve`'s default (gthread), for the bare app too
 PREFERRED = tuple(o for o in ROAD if o not in ("consult", "back_to_review"))
+MINE_PAGES = ["/officer/queue?tab=mine", "/officer/queue?tab=mine&page=41",
+              "/officer/queue?tab=unclaimed", "/officer/queue?tab=mine&due=overdue"]
+DEPARTMENT_PAGES = ["/officer/queue?tab=department", "/officer/queue?tab=department&sort=newest",
+                    "/officer/queue?tab=department&field=investment"]
 
 
 @contextmanager
@@ -209,7 +215,7 @@ async def drive(loops, concurrency: int, duration: float) -> float:
 
 def run_trivial(port: int, officers: int, duration: float, env: dict, log) -> list[Figure]:
     command = [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers",
-               "2", "--worker-class", "sync", "bench.bare_app:app"]
+               "2", "--worker-class", "gthread", "--threads", str(THREADS), "bench.bare_app:app"]
     tally = Tally()
     with server(command, port, env):
         elapsed = asyncio.run(drive(
@@ -217,14 +223,15 @@ def run_trivial(port: int, officers: int, duration: float, env: dict, log) -> li
                                                 stop_at)
              for _ in range(officers)], officers, duration))
     times = tally.all_times()
-    log(f"  bare Flask /ping, gunicorn 2 sync workers: {tally.requests / elapsed:.0f} req/s, "
-        f"{summary(times)}, errors {sum(tally.errors.values())}")
+    log(f"  bare Flask /ping, gunicorn 2 workers × {THREADS} threads: "
+        f"{tally.requests / elapsed:.0f} req/s, {summary(times)}, "
+        f"errors {sum(tally.errors.values())}")
     return [Figure("B5", "bare Flask endpoint requests/s", tally.requests / elapsed, "req/s"),
             Figure("B5", "bare Flask endpoint p95", percentile(times, 95), "ms")]
 
 
-def queue_pages(base: str, officer: str, log) -> list[float]:
-    """B2's pages through the real server, after a login through the form."""
+def queue_pages(base: str, officer: str, paths: list[str]) -> list[float]:
+    """Milliseconds of each page of `paths` (8 times over) after a login through the form."""
     import aiohttp
 
     async def go() -> list[float]:
@@ -233,14 +240,12 @@ def queue_pages(base: str, officer: str, log) -> list[float]:
                 token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"',
                                   await response.text()).group(1)
             async with http.post(f"{base}/login", data={
-                    "csrf_token": token, "username": officer, "password": "bench-pass-1"},
+                    "csrf_token": token, "username": officer, "password": PASSWORD},
                     allow_redirects=False) as response:
                 if response.status not in (302, 303):
                     raise RuntimeError(f"login of {officer} failed: HTTP {response.status}")
             times = []
-            for path in ("/officer/queue?tab=mine", "/officer/queue?tab=mine&page=41",
-                         "/officer/queue?tab=unclaimed", "/officer/queue?tab=mine&due=overdue",
-                         "/officer/queue?tab=mine&sort=newest") * 8:
+            for path in paths * 8:
                 start = time.perf_counter()
                 async with http.get(base + path) as response:
                     await response.read()
@@ -248,13 +253,49 @@ def queue_pages(base: str, officer: str, log) -> list[float]:
                         raise RuntimeError(f"{path}: HTTP {response.status}")
                 times.append((time.perf_counter() - start) * 1000)
             return times
-    times = asyncio.run(go())
-    log(f"  B2 queue pages through gunicorn ({officer}): {summary(times)}")
-    return times
+    return asyncio.run(go())
+
+
+def queue_pages_via_server(url: str, log=print) -> list[Figure]:
+    """B2's pages served by `motcua serve --workers 2` on `url` (the province's data), one
+    request at a time; then the workers' peak memory."""
+    from .queue_bench import busiest
+    engine = make_engine(url)
+    with session_factory(engine)() as session:
+        officers = busiest(session)
+        pages = [(officers.specialist.username, MINE_PAGES),
+                 (officers.desk.username, ["/officer/queue?tab=unclaimed"]),
+                 (officers.head.username, DEPARTMENT_PAGES)]
+    dialect = engine.dialect.name
+    engine.dispose()
+    port = free_port()
+    env = {**os.environ, "MOTCUA_DATABASE_URL": url, "MOTCUA_SECRET_KEY": SECRET}
+    times = []
+    with server(serve_command(port), port, env) as master:
+        for username, paths in pages:
+            page_times = queue_pages(f"http://127.0.0.1:{port}", username, paths)
+            log(f"  B2 pages through gunicorn as {username}: {summary(page_times)}")
+            times += page_times
+        memory = workers_peak_mb(master)
+    log(f"  peak RSS of a web worker after the B2 pages: {memory:.0f} MB")
+    return [Figure("B2", f"queue page via gunicorn p50 ({dialect})", percentile(times, 50),
+                   "ms"),
+            Figure("B2", f"queue page via gunicorn p95 ({dialect})", percentile(times, 95),
+                   "ms", 20.0),
+            Figure("memory", "peak RSS of a web worker after B2", memory, "MB",
+                   MEMORY_TARGET_MB)]
+
+
+def serve_command(port: int) -> list[str]:
+    return [sys.executable, "-m", "web.cli", "serve", "--host", "127.0.0.1", "--port",
+            str(port), "--workers", "2", "--threads", str(THREADS)]
 
 
 def run(url: str, officers: int = 50, duration: float = 30.0, dossiers: int = 20_000,
-        log=print, only: tuple[str, ...] | None = None) -> list[Figure]:
+        log=print, only: tuple[str, ...] | None = None, pages: bool = False
+        ) -> list[Figure]:
+    """B5 in a fresh schema; with `pages`, B2's pages through the server on that set first
+    (the smoke test's one generation; `make bench` serves them on the province instead)."""
     log("B5 HTTP load")
     with fresh_schema(url) as schema_url:
         engine = make_engine(schema_url)
@@ -267,15 +308,11 @@ def run(url: str, officers: int = 50, duration: float = 30.0, dossiers: int = 20
         engine.dispose()
         log(f"  {counts['work_item']:,} open tasks, {len(names)} officers holding them")
         env = {**os.environ, "MOTCUA_DATABASE_URL": schema_url, "MOTCUA_SECRET_KEY": SECRET}
-        figures = run_trivial(free_port(), officers, min(duration, 15.0), env, log)
+        figures = queue_pages_via_server(schema_url, log) if pages else []
+        figures += run_trivial(free_port(), officers, min(duration, 15.0), env, log)
         port = free_port()
-        command = [sys.executable, "-m", "web.cli", "serve", "--host", "127.0.0.1",
-                   "--port", str(port), "--workers", "2", "--threads", "1"]
         base = f"http://127.0.0.1:{port}"
-        with server(command, port, env) as master:
-            pages = queue_pages(base, names[0], log)
-            memory_b2 = workers_peak_mb(master)
-            log(f"  peak RSS of a web worker after the B2 pages: {memory_b2:.0f} MB")
+        with server(serve_command(port), port, env) as master:
             bearer = tokens(schema_url, names)
             tally = Tally()
             elapsed = asyncio.run(drive(
@@ -292,10 +329,6 @@ def run(url: str, officers: int = 50, duration: float = 30.0, dossiers: int = 20
         f"{tally.completed / elapsed:.1f} completions/s, errors {errors}; "
         f"peak worker RSS {memory:.0f} MB")
     return figures + [
-        Figure("B2", "queue page via gunicorn p95 (postgresql)", percentile(pages, 95), "ms",
-               20.0),
-        Figure("memory", "peak RSS of a web worker after B2", memory_b2, "MB",
-               MEMORY_TARGET_MB),
         Figure("memory", "peak RSS of a web worker after B5", memory, "MB", MEMORY_TARGET_MB),
         Figure("B5", "requests/s", tally.requests / elapsed, "req/s"),
         Figure("B5", "request p50", percentile(all_times, 50), "ms"),

@@ -121,6 +121,7 @@ def main(argv: list[str] | None = None) -> None:
         pg_url = cached_schema(args.pg_url, args.dossiers, log=log)
         figures += queue_bench.run(pg_url, args.runs, log)
         figures += statistics_bench.run(pg_url, log=log)
+        figures += http_load.queue_pages_via_server(pg_url, log=log)
         figures += http_load.run(args.pg_url, duration=args.duration, log=log)
     else:
         log(f"PostgreSQL not used ({'--no-pg' if args.no_pg else 'unreachable'}): "
