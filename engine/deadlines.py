@@ -54,7 +54,9 @@ def work_periods() -> tuple[tuple[time, time], ...]:
     return parse_work_hours(os.environ.get(WORK_HOURS_ENV, "").strip() or DEFAULT_WORK_HOURS)
 
 
-_OVERRIDES = select(CalendarDay.day, CalendarDay.kind, CalendarDay.reason).order_by(CalendarDay.day)
+@lru_cache(maxsize=1)
+def _overrides_statement():  # built once: read at every action
+    return select(CalendarDay.day, CalendarDay.kind, CalendarDay.reason).order_by(CalendarDay.day)
 
 
 def business_calendar(session: Session, *, cutoff: time | None = None) -> BusinessCalendar:
@@ -64,7 +66,7 @@ def business_calendar(session: Session, *, cutoff: time | None = None) -> Busine
     another process counts at once; the calendar built from them is shared while they, the
     work hours and the cut-off stay the same, with the years it has already worked out.
     """
-    rows = tuple(tuple(row) for row in session.execute(_OVERRIDES))
+    rows = tuple(tuple(row) for row in session.execute(_overrides_statement()))
     return _calendar(rows, work_periods(), cutoff)
 
 
