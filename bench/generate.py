@@ -216,9 +216,9 @@ def _finish(engine: Engine, sessions, population: Population, totals: dict) -> N
             for table in TABLES:
                 conn.execute(text(f"VACUUM ANALYZE {table}"))
         return
-    with engine.begin() as conn:  # sampled statistics, as `PRAGMA optimize` gathers them
-        conn.exec_driver_sql("PRAGMA analysis_limit=1000")
+    with engine.begin() as conn:  # as `PRAGMA optimize` would; sampled for the big table
         for table in TABLES:
+            conn.exec_driver_sql(f"PRAGMA analysis_limit={1000 if table == 'dossier' else 0}")
             conn.execute(text(f"ANALYZE {table}"))
 
 

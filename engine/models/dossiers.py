@@ -87,11 +87,10 @@ _CLAIMED = {"sqlite_where": WorkItem.assignee_id.is_not(None),
 _UNCLAIMED = {"sqlite_where": WorkItem.assignee_id.is_(None),
               "postgresql_where": WorkItem.assignee_id.is_(None)}
 Index("ix_work_item_assignee_due_order", WorkItem.assignee_id, *_DUE_ORDER, **_CLAIMED)
-Index("ix_work_item_unclaimed_due_order", *_DUE_ORDER, **_UNCLAIMED)
+# role and department too: the tab's filter and its count read the index alone
+Index("ix_work_item_unclaimed_due_order", *_DUE_ORDER, WorkItem.role, WorkItem.department_id,
+      WorkItem.assignee_id, **_UNCLAIMED)
 Index("ix_work_item_unclaimed_action", WorkItem.action, *_DUE_ORDER, **_UNCLAIMED)
-# the unclaimed tab's count, from the index alone
-Index("ix_work_item_unclaimed", WorkItem.role, WorkItem.department_id, WorkItem.assignee_id,
-      **_UNCLAIMED)
 Index("ix_work_item_department_due_order", WorkItem.department_id, *_DUE_ORDER)
 Index("ix_work_item_department_created", WorkItem.department_id, WorkItem.created_at,
       WorkItem.id)
