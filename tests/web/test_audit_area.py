@@ -70,7 +70,7 @@ def test_the_control_slip_respects_dossier_scope(client, dossiers):
     assert client.get("/audit/dossiers/NO-SUCH-CODE/control-slip").status_code == 404
     # linked from the dossier page's slips
     links = page(client.get(f"/officer/dossiers/{dossiers['returned']}")).xpath(
-        '//*[@data-testid="slip-link"]/@href')
+        '//*[@data-testid="control-slip-link"]/@href')
     assert url in links
 
 
