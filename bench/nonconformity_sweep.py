@@ -1,4 +1,4 @@
-"""Cost of opening nonconformities for overdue dossiers in the scheduler's sweep, 100,000 dossiers.
+"""Cost of the scheduler's overdue sweep (nonconformities of dossiers gone overdue), 100,000 dossiers.
 
     .venv/bin/python -m bench.nonconformity_sweep                  # SQLite file in a temp dir
     .venv/bin/python -m bench.nonconformity_sweep --database-url postgresql://postgres@127.0.0.1:5432/test
@@ -7,7 +7,7 @@ Data: one real dossier received through the services, copied into 100,000 dossie
 95,000 finished (returned over the past year), 4,000 in progress and within their deadline,
 1,000 in progress and overdue. The sweep never reads a workflow state.
 (a) the overdue query when every overdue dossier already has its nonconformity (the steady
-    state: what each 30 s sweep pays), median of 25 runs, and its plan;
+    state: what each ten-minute overdue sweep pays), median of 25 runs, and its plan;
 (b) the first sweep after the 1,000 became overdue: all opened, batches of 50;
 (c) (a) again after (b), through `open_nonconformities` as the scheduler runs it.
 """

@@ -10,9 +10,11 @@ audit chain, whose head row is locked until commit, so a batch holds up officers
 as long as it runs: batches are kept small (50 firings, a few hundred milliseconds at most),
 yet large enough that a backlog after downtime does not pay one commit per timer.
 
-Each sweep then opens the nonconformity (ISO 9001 clause 10.2) of every dossier gone overdue
-since, in batches too: one query on the few unfinished dossiers when none is new
-(bench/nonconformity_sweep.py).
+A second job, every `OVERDUE_INTERVAL` seconds, opens the nonconformity (ISO 9001 clause 10.2)
+of every dossier gone overdue since, in batches too. Due dates are days, so a dossier goes
+overdue at a local midnight: checking every few minutes is prompt enough, and it keeps the
+timer sweep's cost independent of the number of open dossiers (bench/timer_sweep.py,
+bench/nonconformity_sweep.py).
 """
 from __future__ import annotations
 
@@ -32,6 +34,7 @@ log = logging.getLogger("motcua.scheduler")
 
 DEFAULT_INTERVAL = 30  # seconds
 DEFAULT_BATCH = 50
+OVERDUE_INTERVAL = 600  # seconds between the overdue dossiers' nonconformity sweeps
 BUSY_RETRIES = 3  # passes over rows whose dossier was locked, before leaving them to next run
 
 
@@ -43,7 +46,6 @@ class SweepReport:
     failed: list[TimerResult] = field(default_factory=list)
     batches: int = 0
     error: str = ""
-    nonconformities: int = 0  # opened for dossiers gone overdue
 
     @property
     def max_late_seconds(self) -> float:
@@ -58,8 +60,6 @@ class SweepReport:
             text += f", {len(self.busy)} busy (next sweep)"
         if self.failed:
             text += f", {len(self.failed)} failed"
-        if self.nonconformities:
-            text += f", {self.nonconformities} nonconformities opened"
         return text + (f", stopped: {self.error}" if self.error else "")
 
 
@@ -98,16 +98,16 @@ def sweep(sessions: sessionmaker[Session], *, now: Callable[[], datetime] = cloc
             else:
                 report.busy.append(result)
                 busy.add(result.timer_id)
-    if not report.error:
-        report.nonconformities = open_nonconformities(sessions, now, batch)
-    if report.fired or report.busy or report.failed or report.error or report.nonconformities:
+    if report.fired or report.busy or report.failed or report.error:
         log.info(report.summary())
     return report
 
 
-def open_nonconformities(sessions: sessionmaker[Session], now: Callable[[], datetime],
-                         batch: int) -> int:
-    """Open the nonconformity of every dossier gone overdue (one indexed query when none)."""
+def open_nonconformities(sessions: sessionmaker[Session],
+                         now: Callable[[], datetime] = clock.now,
+                         batch: int = DEFAULT_BATCH) -> int:
+    """Open the nonconformity of every dossier gone overdue (one indexed query when none);
+    return how many were opened."""
     opened = 0
     try:
         while True:
@@ -118,6 +118,8 @@ def open_nonconformities(sessions: sessionmaker[Session], now: Callable[[], date
                 break
     except Exception:  # the timers matter more: the next sweep tries again
         log.exception("nonconformity sweep stopped")
+    if opened:
+        log.info("%d nonconformities opened for dossiers gone overdue", opened)
     return opened
 
 
@@ -126,6 +128,10 @@ def _add_sweep_job(scheduler, sessions, interval: int, batch: int) -> None:
                       kwargs={"batch": batch}, id="timer_sweep", name="timer sweep",
                       max_instances=1, coalesce=True,
                       next_run_time=clock.now())  # the first sweep at once: catch up
+    scheduler.add_job(open_nonconformities, "interval", seconds=OVERDUE_INTERVAL,
+                      args=[sessions], kwargs={"batch": batch}, id="overdue_sweep",
+                      name="overdue dossiers' nonconformities", max_instances=1,
+                      coalesce=True, next_run_time=clock.now())
 
 
 def run_blocking(sessions: sessionmaker[Session], *, interval: int = DEFAULT_INTERVAL,

@@ -148,19 +148,23 @@ def _reset_sqlite(engine) -> None:
 @click.option("--batch", default=50, show_default=True, type=click.IntRange(min=1),
               help="Timers fired per transaction")
 def scheduler(interval: int, once: bool, batch: int) -> None:
-    """Fire due diagram timers: sweep now, then every INTERVAL seconds (its own process).
+    """Fire due diagram timers: sweep now, then every INTERVAL seconds (its own process);
+    every ten minutes, open the nonconformities of dossiers gone overdue.
 
     Several may run against PostgreSQL: each timer still fires once.
     """
     import logging
 
-    from engine.scheduler import run_blocking, sweep
+    from engine.scheduler import open_nonconformities, run_blocking, sweep
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
     sessions = _sessions(_app())
     if once:
         report = sweep(sessions, batch=batch)
         click.echo(report.summary())
+        opened = open_nonconformities(sessions, batch=batch)
+        if opened:
+            click.echo(f"{opened} nonconformities opened for dossiers gone overdue")
         for result in report.fired:
             click.echo(f"  fired {result.element_id} of {result.dossier_code}: due "
                        f"{result.fire_at.isoformat()}, {result.late_seconds:.0f} s late"

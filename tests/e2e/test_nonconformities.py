@@ -24,7 +24,7 @@ pytestmark = [
 
 def test_the_quality_manager_records_and_closes_then_the_auditor_reads(library, login_as):
     code = receive(library, T0)  # due in March 2026: overdue for the wall clock
-    assert scheduler.sweep(library).nonconformities == 1
+    assert scheduler.open_nonconformities(library) == 1
     quality = login_as("quality")
     quality.goto("/nonconformities/")
     row = quality.get_by_test_id("nc-row")

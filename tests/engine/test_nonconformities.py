@@ -78,19 +78,18 @@ def test_an_on_time_return_opens_none(library):
     code = ready_to_return(library)
     dossier = return_at(library, code, local(2026, 3, 19, 16))
     assert dossier.outcome == "on_time"
-    assert scheduler.sweep(library, now=lambda: local(2026, 4, 1)).nonconformities == 0
+    assert scheduler.open_nonconformities(library, lambda: local(2026, 4, 1)) == 0
     with library.begin() as session:
         assert registered(session) == []
 
 
 def test_the_sweep_finds_an_overdue_dossier_once(library):
     code = receive(library, local(2026, 3, 4))  # due 19 March, never worked on
-    on_due_day = scheduler.sweep(library, now=lambda: local(2026, 3, 19, 23, 59))
-    assert on_due_day.nonconformities == 0
-    first = scheduler.sweep(library, now=lambda: local(2026, 3, 20, 0, 1))
-    second = scheduler.sweep(library, now=lambda: local(2026, 3, 20, 0, 2))
-    assert (first.nonconformities, second.nonconformities) == (1, 0)
-    assert "1 nonconformities opened" in first.summary()
+    on_due_day = scheduler.open_nonconformities(library, lambda: local(2026, 3, 19, 23, 59))
+    assert on_due_day == 0
+    first = scheduler.open_nonconformities(library, lambda: local(2026, 3, 20, 0, 1))
+    second = scheduler.open_nonconformities(library, lambda: local(2026, 3, 20, 0, 2))
+    assert (first, second) == (1, 0)
     # finished late later on: still the same one
     for username, outcome in BEFORE_RETURN:
         advance(library, code, username, outcome, local(2026, 3, 23))
@@ -106,8 +105,7 @@ def test_the_sweep_batches_and_skips_paused_and_finished_dossiers(library):
     with library.begin() as session:  # one waits for the applicant: its clock is stopped
         paused = session.execute(select(Dossier).where(Dossier.code == codes[0])).scalar_one()
         paused.status = "awaiting_supplement"
-    report = scheduler.sweep(library, now=lambda: local(2026, 3, 20), batch=2)
-    assert report.nonconformities == 4
+    assert scheduler.open_nonconformities(library, lambda: local(2026, 3, 20), batch=2) == 4
     with library.begin() as session:
         assert [nc.code for nc in registered(session)] == [f"NC-2026-000{i}" for i in (1, 2, 3, 4)]
         assert {nc.dossier.code for nc in registered(session)} == set(codes[1:])
