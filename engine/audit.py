@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import datetime
+from datetime import datetime, timezone
 from functools import lru_cache
 
 from sqlalchemy import select
@@ -48,6 +48,8 @@ def record(session: Session, *, at: datetime, actor: User | None, action: str,
            dossier: Dossier | None = None, step_id: str = "", process_sha256: str = "",
            before: dict | None = None, after: dict | None = None, reason: str = "") -> AuditEvent:
     head = _head(session)
+    # hashed as the database gives it back (UTC): a Vietnam-time `at` would not verify
+    at = at.astimezone(timezone.utc)
     event = AuditEvent(
         id=head.last_id + 1, at=at, actor_id=actor.id if actor else None,
         actor_name=actor.username if actor else "system", action=action,

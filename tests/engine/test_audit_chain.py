@@ -80,3 +80,13 @@ def test_cli_verify_exit_codes(library, engine, trail, db_url, monkeypatch):
     behind_the_back(engine, "UPDATE audit_event SET actor_name = 'someone' WHERE id = 5")
     bad = CliRunner().invoke(main, ["audit", "verify"])
     assert bad.exit_code == 1 and "event 5 was altered" in bad.output
+
+
+def test_an_event_recorded_in_vietnam_time_still_verifies(library):
+    from engine import audit
+    from engine.calendar import VN_TZ
+    with library.begin() as session:
+        event = audit.record(session, at=T0.astimezone(VN_TZ), actor=None, action="test")
+        assert event.at == T0 and event.at.utcoffset().total_seconds() == 0
+    with library() as session:
+        assert verify_chain(session).intact
