@@ -23,17 +23,19 @@ alike. Prints per step the median and mean wall time and the median CPU time of 
 (steadier on a shared machine; on SQLite it includes the database's work, not the fsync),
 SQL statements per step (BEGIN included), the ratios service / floor, and the machine.
 
-Measured (issue #8), AMD EPYC 2 cores shared with other developers' test runs (load 7 to 10,
-so wall times are several times what an idle machine gives; ratios are the figures to
-compare), 40 dossiers (200 steps) per run, the code before and after run alternately:
+Measured (issue #8), AMD EPYC 2 cores shared with other developers' work, 60 dossiers (300
+steps) per run, the engine before and after run one after the other with this benchmark;
+machine nearly idle (load about 1):
 
-                         statements/step   CPU ratio   wall ratio   service CPU ms/step
-    SQLite      before       15.2           5.3          5.4-6.2         15.2-15.7
-                after        12.4           3.75         3.8             11.3-12.1
-    PostgreSQL  before       14.0           8.2          9.6             26.6
-                after        11.2           5.3          7.1             15.5
-("before": this benchmark on the engine as it was; the earlier benchmark also timed loading
-the actor, 17.2 statements and a ratio of 5.5 to 6 against a floor without the sandbox.)
+                         statements/step   service wall / CPU ms   ratio wall   ratio CPU
+    SQLite      before       15.2             15.4 / 13.6             5.91         5.32
+                after        12.4              9.7 /  9.1             4.02         3.80
+    PostgreSQL  before       14.0             28.9 / 20.0            11.79         8.28
+                after        11.2             17.3 / 13.0             7.20         5.44
+(floor 2.4 to 2.6 ms; with the machine loaded to 7-10 by test runs, 40 dossiers: SQLite CPU
+ratio 5.3 -> 3.75, PostgreSQL 8.2 -> 5.3. "before": this benchmark on the engine as it was;
+the earlier benchmark also timed loading the actor: 17.2 statements, ratio 5.5 to 6 against
+a floor without the sandbox.)
 
 What each change gave (SQLite, CPU per step from timing the callees, same load):
 - hot-path statements built once (lock, item, pauses, rows, audit head): building a
