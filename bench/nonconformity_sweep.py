@@ -1,4 +1,4 @@
-"""Cost of the scheduler's overdue sweep (nonconformities of dossiers gone overdue), 100,000 dossiers.
+"""Cost of the scheduler's overdue sweep (nonconformities of overdue dossiers), 100,000 dossiers.
 
     .venv/bin/python -m bench.nonconformity_sweep                  # SQLite file in a temp dir
     .venv/bin/python -m bench.nonconformity_sweep --database-url postgresql://postgres@127.0.0.1:5432/test

@@ -4,11 +4,8 @@ field named."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
-from babel.messages.extract import extract_from_file
-from babel.messages.pofile import read_po
 from lxml import etree
 
 from tests.engine.mining_paths import honest_and_forged
@@ -88,22 +85,3 @@ def test_a_period_with_too_many_dossiers_asks_for_a_shorter_one(client, english,
     assert response.status_code == 400
     [error] = by_testid(page(response), "mining-error")
     assert error.get("data-field") == "to" and "at most 1" in text(error)
-
-
-def test_every_message_of_the_page_has_a_vietnamese_translation():
-    """The catalogue or a pending fragment (the page's, the audit area's) translates each
-    msgid the page uses."""
-    root = Path(__file__).resolve().parents[2]
-    known = set()
-    for po in ("LC_MESSAGES/messages.po", "pending/audit.po", "pending/mining.po"):
-        path = root / "web/translations/vi" / po
-        if path.exists():
-            known |= {m.id for m in read_po(path.open("rb")) if m.id and m.string}
-    used = set()
-    for name in [root / "web/audit/mining.py", *(root / "web/templates/audit").glob("mining*")]:
-        method = "jinja2" if name.suffix == ".html" else "python"
-        keywords = {"_": None, "gettext": None, "lazy_gettext": None, "_l": None}
-        for _, message, _, _ in extract_from_file(method, str(name), keywords=keywords):
-            used.add(message if isinstance(message, str) else message[0])
-    assert len(used) > 30
-    assert sorted(used - known) == []

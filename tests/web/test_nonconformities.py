@@ -4,11 +4,8 @@ from __future__ import annotations
 
 from datetime import date, datetime, timezone
 from io import BytesIO
-from pathlib import Path
 
 import pytest
-from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_file
-from babel.messages.pofile import read_po
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
@@ -240,24 +237,6 @@ def test_the_export_is_a_workbook_of_the_filtered_register(client, english, regi
     [complaint] = [r for r in sheet.iter_rows(min_row=2) if r[0].value == register["complaint"]]
     assert complaint[5].data_type == "s" and complaint[5].value.startswith("=HYPERLINK")
     assert complaint[0].fill.fgColor.rgb.endswith("FDE2E1")  # corrective action overdue
-
-
-def test_every_message_of_the_register_has_a_vietnamese_translation():
-    """The catalogue or the area's pending fragment translates each msgid used here."""
-    root = Path(__file__).resolve().parents[2]
-    known = {}
-    for po in (root / "web/translations/vi/LC_MESSAGES/messages.po",
-               root / "web/translations/vi/pending/nonconformities.po"):
-        known.update({m.id: m.string for m in read_po(po.open("rb")) if m.id and m.string})
-    keywords = {**DEFAULT_KEYWORDS, "_l": None, "lazy_gettext": None}
-    used = set()
-    for name in [*root.glob("web/nonconformities/*.py"),
-                 *root.glob("web/templates/nonconformities/*.html")]:
-        method = "jinja2" if name.suffix == ".html" else "python"
-        for _, message, _, _ in extract_from_file(method, str(name), keywords=keywords):
-            used.add(message if isinstance(message, str) else message[0])
-    assert len(used) > 40
-    assert sorted(used - set(known)) == []
 
 
 def test_the_dossier_page_names_its_nonconformity_to_those_who_read_the_register(client,
