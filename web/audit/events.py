@@ -8,8 +8,9 @@ from __future__ import annotations
 import csv
 import io
 import json
+import tempfile
 
-from flask import Response, render_template, request, stream_with_context
+from flask import Response, render_template, request, send_file
 from sqlalchemy import select
 
 from engine.audit_verify import verify_chain
@@ -26,6 +27,7 @@ from .labels import AREA_ROLES, action_label
 
 CSV_COLUMNS = ("event", "time (Vietnam)", "user", "user name", "action", "dossier", "step",
                "step name", "process version", "process sha256", "before", "after", "reason")
+CSV_IN_MEMORY = 8 * 1024 * 1024  # bytes of CSV kept in memory before spilling to a file
 
 
 def _choices() -> dict:
@@ -81,10 +83,15 @@ def events_csv():
                 batch = []
         yield _csv_rows(writer, out, session, batch)
 
-    # a byte-order mark so spreadsheet programs read the Vietnamese text as UTF-8
-    body = stream_with_context(_with_bom(lines()))
-    return Response(body, mimetype="text/csv", headers={
-        "Content-Disposition": 'attachment; filename="audit-events.csv"'})
+    # Written within the request (spilled to disk past a few megabytes) rather than streamed:
+    # a stream would hold the request's session, and its transaction, until the client has
+    # read it all. A byte-order mark so spreadsheet programs read Vietnamese as UTF-8.
+    spool = tempfile.SpooledTemporaryFile(max_size=CSV_IN_MEMORY)
+    for chunk in _with_bom(lines()):
+        spool.write(chunk.encode("utf-8"))
+    spool.seek(0)
+    return send_file(spool, mimetype="text/csv", as_attachment=True,
+                     download_name="audit-events.csv")
 
 
 def _with_bom(chunks):
