@@ -55,3 +55,16 @@ def bench_database(database_url: str = "") -> Iterator[Engine]:
             admin.dispose()
         else:
             shutil.rmtree(directory, ignore_errors=True)
+
+
+def query_plan(engine: Engine, statement) -> list[str]:
+    """The plan of `statement` (SQLite: EXPLAIN QUERY PLAN; PostgreSQL: as run, timed)."""
+    compiled = statement.compile(dialect=engine.dialect)
+    params = compiled.construct_params()
+    with engine.connect() as conn:
+        if engine.dialect.name == "sqlite":
+            values = tuple(params[name] for name in compiled.positiontup)
+            return [row[-1] for row in conn.exec_driver_sql(
+                f"EXPLAIN QUERY PLAN {compiled}", values).all()]
+        return [row[0] for row in conn.exec_driver_sql(
+            f"EXPLAIN (ANALYZE, COSTS OFF) {compiled}", params).all()]

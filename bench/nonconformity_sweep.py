@@ -21,7 +21,7 @@ from datetime import date, datetime, timedelta, timezone
 from sqlalchemy import func, insert, select, text
 from sqlalchemy.orm import undefer
 
-from bench.common import bench_database, machine
+from bench.common import bench_database, machine, query_plan
 from bench.timer_sweep import median_ms
 from engine.db import session_factory
 from engine.demo import install_library
@@ -81,15 +81,7 @@ def bulk_copies(sessions, source_id: int) -> None:
 
 
 def explain(engine, today: date) -> list[str]:
-    compiled = overdue_without_nonconformity(today, BATCH).compile(dialect=engine.dialect)
-    params = compiled.construct_params()
-    with engine.connect() as conn:
-        if engine.dialect.name == "sqlite":
-            values = tuple(params[name] for name in compiled.positiontup)
-            return [r[-1] for r in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {compiled}",
-                                                        values).all()]
-        return [r[0] for r in conn.exec_driver_sql(f"EXPLAIN (ANALYZE, COSTS OFF) {compiled}",
-                                                   params).all()]
+    return query_plan(engine, overdue_without_nonconformity(today, BATCH))
 
 
 def main() -> None:

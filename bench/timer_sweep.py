@@ -28,7 +28,7 @@ from datetime import datetime, timedelta, timezone
 from sqlalchemy import insert, select, text
 from sqlalchemy.orm import undefer
 
-from bench.common import bench_database, machine
+from bench.common import bench_database, machine, query_plan
 from engine.db import session_factory
 from engine.demo import install_library
 from engine.models import AuditEvent, Dossier, Timer, User, WorkItem
@@ -107,15 +107,7 @@ def bulk_copies(sessions, code: str) -> None:
 
 def explain(engine, at: datetime) -> list[str]:
     """The plan of the sweep's due query (PostgreSQL: as run, with its timing)."""
-    compiled = due_timers_query(at).compile(dialect=engine.dialect)
-    params = compiled.construct_params()
-    with engine.connect() as conn:
-        if engine.dialect.name == "sqlite":
-            values = tuple(params[name] for name in compiled.positiontup)
-            return [row[-1] for row in conn.exec_driver_sql(
-                f"EXPLAIN QUERY PLAN {compiled}", values).all()]
-        return [row[0] for row in conn.exec_driver_sql(
-            f"EXPLAIN (ANALYZE, COSTS OFF) {compiled}", params).all()]
+    return query_plan(engine, due_timers_query(at))
 
 
 def median_ms(fn, runs: int = RUNS) -> tuple[float, float, float]:
