@@ -1,6 +1,7 @@
 """What the benchmarks share: the machine they ran on and a throw-away database."""
 from __future__ import annotations
 
+import argparse
 import os
 import platform
 import shutil
@@ -8,7 +9,7 @@ import tempfile
 import uuid
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
@@ -68,3 +69,29 @@ def query_plan(engine: Engine, statement) -> list[str]:
                 f"EXPLAIN QUERY PLAN {compiled}", values).all()]
         return [row[0] for row in conn.exec_driver_sql(
             f"EXPLAIN (ANALYZE, COSTS OFF) {compiled}", params).all()]
+
+
+def run_from_command_line(doc: str, run: Callable[[Engine], None]) -> None:
+    """`python -m bench.X [--database-url URL]`: run a benchmark in a throw-away database."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("--database-url", default="", help="PostgreSQL URL (default: SQLite)")
+    args = parser.parse_args()
+    with bench_database(args.database_url) as engine:
+        run(engine)
+
+
+def received_dossier(sessions, at) -> tuple[int, str]:
+    """The library installed, a desk officer, and one dossier received through the services
+    at `at`: its id and code (benchmarks copy it in bulk)."""
+    from engine.demo import install_library
+    from engine.services import dossiers
+    from engine.services.users import create_user, ensure_roles
+    with sessions.begin() as session:
+        ensure_roles(session)
+        install_library(session, at)
+        officer = create_user(session, None, at, username="officer", full_name="Officer",
+                              password="bench-pass-1", roles=["one_stop"],
+                              department_code="van_phong")
+        dossier = dossiers.receive(session, officer, at, procedure_code="BQL.DT.01",
+                                   applicant={"name": "Công ty Bench"})
+        return dossier.id, dossier.code

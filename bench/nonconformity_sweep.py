@@ -13,7 +13,6 @@ Data: one real dossier received through the services, copied into 100,000 dossie
 """
 from __future__ import annotations
 
-import argparse
 import sys
 import time
 from datetime import date, datetime, timedelta, timezone
@@ -21,32 +20,18 @@ from datetime import date, datetime, timedelta, timezone
 from sqlalchemy import func, insert, select, text
 from sqlalchemy.orm import undefer
 
-from bench.common import bench_database, machine, query_plan
+from bench.common import machine, query_plan, received_dossier, run_from_command_line
 from bench.timer_sweep import median_ms
 from engine.db import session_factory
-from engine.demo import install_library
 from engine.models import Dossier, Nonconformity, User
 from engine.scheduler import open_nonconformities
-from engine.services import dossiers
 from engine.services.nonconformities import local_today, overdue_without_nonconformity
-from engine.services.users import create_user, ensure_roles
 
 T0 = datetime(2026, 3, 4, 3, 0, tzinfo=timezone.utc)
 NOW = datetime(2026, 6, 1, 3, 0, tzinfo=timezone.utc)
 FINISHED, WITHIN, OVERDUE = 95_000, 4_000, 1_000
 CHUNK = 5_000
 BATCH = 50
-
-
-def real_dossier(sessions) -> int:
-    with sessions.begin() as session:
-        ensure_roles(session)
-        install_library(session, T0)
-        officer = create_user(session, None, T0, username="officer", full_name="Officer",
-                              password="bench-pass-1", roles=["one_stop"],
-                              department_code="van_phong")
-        return dossiers.receive(session, officer, T0, procedure_code="BQL.DT.01",
-                                applicant={"name": "Công ty Bench"}).id
 
 
 def bulk_copies(sessions, source_id: int) -> None:
@@ -85,11 +70,7 @@ def explain(engine, today: date) -> list[str]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--database-url", default="", help="PostgreSQL URL (default: SQLite)")
-    args = parser.parse_args()
-    with bench_database(args.database_url) as engine:
-        run(engine)
+    run_from_command_line(__doc__, run)
 
 
 def run(engine) -> None:
@@ -98,7 +79,7 @@ def run(engine) -> None:
     for line in machine(engine):
         print("  " + line)
     started = time.perf_counter()
-    bulk_copies(sessions, real_dossier(sessions))
+    bulk_copies(sessions, received_dossier(sessions, T0)[0])
     with engine.begin() as conn:
         conn.execute(text("ANALYZE dossier"))
         count = conn.execute(select(func.count()).select_from(Dossier)).scalar_one()

@@ -19,7 +19,6 @@ On PostgreSQL the data goes into a fresh schema, dropped at the end.
 """
 from __future__ import annotations
 
-import argparse
 import statistics
 import sys
 import time
@@ -28,14 +27,12 @@ from datetime import datetime, timedelta, timezone
 from sqlalchemy import insert, select, text
 from sqlalchemy.orm import undefer
 
-from bench.common import bench_database, machine, query_plan
+from bench.common import machine, query_plan, received_dossier, run_from_command_line
 from engine.db import session_factory
-from engine.demo import install_library
 from engine.models import AuditEvent, Dossier, Timer, User, WorkItem
 from engine.scheduler import sweep
 from engine.services import dossiers, queue
 from engine.services.timers import due_timers_query, fire_due_timers
-from engine.services.users import create_user, ensure_roles
 
 T0 = datetime(2026, 3, 4, 3, 0, tzinfo=timezone.utc)
 NOW = datetime(2026, 6, 1, 3, 0, tzinfo=timezone.utc)  # the sweep's "now" for (b)
@@ -46,15 +43,7 @@ CHUNK = 5_000
 
 def real_dossier(sessions) -> str:
     """A dossier received and handed over through the services: in review, two timers."""
-    with sessions.begin() as session:
-        ensure_roles(session)
-        install_library(session, T0)
-        create_user(session, None, T0, username="officer", full_name="Officer",
-                    password="bench-pass-1", roles=["one_stop"], department_code="van_phong")
-    with sessions.begin() as session:
-        officer = session.execute(select(User).where(User.username == "officer")).scalar_one()
-        code = dossiers.receive(session, officer, T0, procedure_code="BQL.DT.01",
-                                applicant={"name": "Công ty Bench"}).code
+    code = received_dossier(sessions, T0)[1]
     with sessions.begin() as session:
         officer = session.execute(select(User).where(User.username == "officer")).scalar_one()
         item = session.execute(select(WorkItem)).scalar_one()
@@ -135,11 +124,7 @@ def measure_none_due(sessions, at: datetime, label: str) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--database-url", default="", help="PostgreSQL URL (default: SQLite)")
-    args = parser.parse_args()
-    with bench_database(args.database_url) as engine:
-        run(engine)
+    run_from_command_line(__doc__, run)
 
 
 def run(engine) -> None:
