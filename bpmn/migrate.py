@@ -29,7 +29,7 @@ from SpiffWorkflow.bpmn.util.diff import SpecDiff
 from SpiffWorkflow.util.task import TaskState
 
 from .diagram import Diagram
-from .runtime import Run, _clock_free_specs, _serializer
+from .runtime import Run, _clock_free_specs, _serializer, dump_workflow, load_workflow
 from .sandbox import script_engine
 
 _DEFINITE = TaskState.COMPLETED | TaskState.READY | TaskState.WAITING | TaskState.STARTED | \
@@ -63,7 +63,7 @@ def migrate(state: str, old: Diagram, new: Diagram,
     def refuse(*reasons: str) -> Migration:
         return Migration(None, tuple(reasons), open_steps)
 
-    wf = _serializer().deserialize_json(state)
+    wf = load_workflow(old, state)
     wf.script_engine = script_engine(helpers)
     if wf.subprocesses:
         return refuse("a sub-process is running; sub-processes are not moved")
@@ -171,7 +171,7 @@ def _move(wf, spec_diff: SpecDiff, new: Diagram) -> str:
             task.task_spec._update(task)
     if wf.last_task is not None and wf.last_task.id not in wf.tasks:
         wf.last_task = None
-    return _serializer().serialize_json(wf)
+    return dump_workflow(wf)
 
 
 def _label(spec) -> str:

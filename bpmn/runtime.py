@@ -38,6 +38,7 @@ from SpiffWorkflow.util.task import TaskState
 from .diagram import Diagram, Step
 from .problems import ScriptRefused, WorkflowError
 from .sandbox import script_engine
+from .state import StateCodec
 
 # A timer value without a zone is office time (the diagrams are Vietnamese procedures).
 LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -132,6 +133,20 @@ def workflow_serializer() -> BpmnWorkflowSerializer:
 _serializer = workflow_serializer  # the name bpmn.migrate imports
 
 
+@lru_cache(maxsize=1)
+def _codec() -> StateCodec:
+    return StateCodec(workflow_serializer())
+
+
+def load_workflow(diagram: Diagram, state: str) -> BpmnWorkflow:
+    """The SpiffWorkflow workflow of a state written for `diagram` (see bpmn.state)."""
+    return _codec().load(state, diagram.spec, diagram.subprocess_specs)
+
+
+def dump_workflow(workflow: BpmnWorkflow) -> str:
+    return _codec().dump(workflow)
+
+
 class Run:
     """One running instance of a diagram.
 
@@ -163,12 +178,12 @@ class Run:
     @classmethod
     def restore(cls, diagram: Diagram, state: str,
                 helpers: dict[str, Callable] | None = None, now: datetime | None = None) -> "Run":
-        wf = workflow_serializer().deserialize_json(state)
+        wf = load_workflow(diagram, state)
         wf.script_engine = script_engine(helpers)
         return cls(diagram, wf, now)
 
     def serialize(self) -> str:
-        return workflow_serializer().serialize_json(self._wf)
+        return dump_workflow(self._wf)
 
     @property
     def is_completed(self) -> bool:
