@@ -20,6 +20,7 @@ from engine.errors import Forbidden
 from engine.models import User
 
 from ..database import db
+from ..security import user_by_id
 from .errors import Unauthenticated
 
 SALT = "motcua-api-token"
@@ -54,7 +55,7 @@ def user_of(token: str) -> User:
     except BadSignature:
         raise Unauthenticated("the token is not valid", {"reason": "invalid"}) from None
     user_id = payload.get("u") if isinstance(payload, dict) else None
-    user = db().get(User, user_id) if isinstance(user_id, int) else None
+    user = user_by_id(db(), user_id) if isinstance(user_id, int) else None
     if user is None or not user.active or not hmac.compare_digest(
             str(payload.get("p", "")), _fingerprint(user)):
         raise Unauthenticated("the token is no longer valid (password changed or user "
