@@ -1,13 +1,16 @@
 """The work queue and the task form."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+from itertools import groupby
+
 from flask import abort, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 
 from engine.clock import now
 from engine.errors import DomainError
-from engine.models import Dossier, Procedure, User, WorkItem
+from engine.models import Dossier, Procedure, User, UserRole, WorkItem
 from engine.services import dossiers, returns
 from engine.services import queue as queue_service
 from engine.services.access import may_see
@@ -61,11 +64,24 @@ def _filters(args, procedures: dict) -> QueueFilter:
                        sort=args.get("sort") or "due")
 
 
-def _colleagues(session, me: User) -> list[User]:
-    """Officers of the head's department, to whom a task may be reassigned."""
-    return list(session.execute(select(User).where(
-        User.department_id == me.department_id, User.active.is_(True))
-        .order_by(User.full_name)).scalars())
+@dataclass(frozen=True)
+class Colleague:
+    id: int
+    full_name: str
+    roles: tuple[str, ...]  # the working roles, one of which a task's role must be
+
+
+def _colleagues(session, me: User) -> list[Colleague]:
+    """Officers of the head's department, to whom a task may be reassigned: one query of
+    names and working roles (the page lists them once, whatever the number of rows)."""
+    rows = session.execute(
+        select(User.id, User.full_name, UserRole.role_code)
+        .join(UserRole, UserRole.user_id == User.id)
+        .where(User.department_id == me.department_id, User.active.is_(True),
+               UserRole.role_code.in_(OFFICER_ROLES))
+        .order_by(User.full_name, User.id, UserRole.role_code)).all()
+    return [Colleague(user_id, name, tuple(r.role_code for r in group))
+            for (user_id, name), group in groupby(rows, key=lambda r: (r.id, r.full_name))]
 
 
 @bp.get("/tasks/<int:item_id>")
