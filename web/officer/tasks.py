@@ -18,6 +18,7 @@ from engine.services.procedures import diagram_for
 from engine.services.queue import QueueFilter
 
 from ..database import db
+from ..formatting import label
 from ..schemas import CompleteIn, ReturnIn, SupplementRequestIn
 from ..security import actor, roles_required
 from . import bp
@@ -45,11 +46,14 @@ def queue():
         abort(400, exc.message)
     colleagues = _colleagues(session, me) if tab == "department" else []
     names = {c.id: c.full_name for c in colleagues}
+    role_names = {r: label(r, "role") for c in colleagues for r in c.roles}
+    # a plain dict: the template asks for absent keys often (a MultiDict raises inside .get)
+    args = request.args.to_dict()
     return render_template("officer/queue.html", tab=tab, tabs=queue_service.tabs_for(me),
                            items=items[:PAGE_SIZE], page=page, has_next=len(items) > PAGE_SIZE,
-                           procedures=procedures, args=request.args, colleagues=colleagues,
-                           names=names, kept={k: v for k, v in request.args.items()
-                                              if k not in ("page", "tab")},
+                           procedures=procedures, args=args, colleagues=colleagues,
+                           names=names, role_names=role_names,
+                           kept={k: v for k, v in args.items() if k not in ("page", "tab")},
                            counts=queue_service.queue_counts(session, me), now=now())
 
 
