@@ -37,7 +37,9 @@ def queue():
         abort(404)
     page = max(request.args.get("page", 1, type=int), 1)
     session = db()
-    procedures = {p.id: p for p in session.execute(select(Procedure)).scalars()}
+    # the columns the filters and the rows show, not the procedures' documents and texts
+    procedures = {p.id: p for p in session.execute(select(
+        Procedure.id, Procedure.code, Procedure.name, Procedure.name_en, Procedure.field))}
     filters = _filters(request.args, procedures)
     try:
         items = queue_service.work_queue(session, me, tab, filters=filters, now=now(),
