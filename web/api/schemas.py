@@ -17,6 +17,7 @@ from engine.services.returns import FEE_MAX, METHODS
 from engine.services.versions import CHANGE_NOTE_LENGTH
 
 from ..schemas import ApplicantIn, ReceiveIn
+from .dump import Out
 
 MAX_PAGE = 100_000
 MAX_PER_PAGE = 100
@@ -57,7 +58,7 @@ class PageArgs(Schema):
     per_page = fields.Integer(load_default=25, validate=validate.Range(min=1, max=MAX_PER_PAGE))
 
 
-class PageOut(Schema):
+class PageOut(Out):
     page = fields.Integer(required=True)
     per_page = fields.Integer(required=True)
     has_next = fields.Boolean(required=True)
@@ -123,7 +124,7 @@ class DossierIn(ReceiveIn):
                             load_default=list, validate=validate.Length(max=100))
 
 
-class ApplicantOut(Schema):
+class ApplicantOut(Out):
     name = fields.String()
     kind = fields.String()
     id_number = fields.String()
@@ -132,7 +133,7 @@ class ApplicantOut(Schema):
     email = fields.String()
 
 
-class TaskOut(Schema):
+class TaskOut(Out):
     id = fields.Integer()
     dossier_code = fields.String()
     procedure = fields.String()
@@ -160,7 +161,7 @@ class TaskPageOut(PageOut):
     items = fields.List(fields.Nested(TaskOut), required=True)
 
 
-class DossierOut(Schema):
+class DossierOut(Out):
     code = fields.String()
     procedure = fields.String()
     procedure_name = fields.String()
