@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import pytest
 
+from engine.models import Procedure
 from tests.conftest import T0
 from tests.engine.helpers import add_user, advance, hours, open_item, receive, user
 from tests.web.conftest import by_testid, flashes, login, page, post_form, text
@@ -100,3 +101,18 @@ def test_reassigning_needs_the_csrf_token(client, library):
     for data in ({"to_user": specialist2}, {"to_user": specialist2, "csrf_token": "forged"}):
         assert client.post(action, data=data).status_code == 400
     assert assignee(library, alpha) is None
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_rows_speak_the_chosen_language(client, library, lang):
+    alpha, _ = seed(library)
+    with library() as session:
+        item = open_item(session, alpha)
+        procedure = session.get(Procedure, item.procedure_id)
+        names = {"vi": (procedure.name, item.step_name), "en": (procedure.name_en, item.step_name_en)}
+    assert names["vi"] != names["en"]
+    login(client, "head")
+    tree = page(client.get(f"/officer/queue?tab=department&lang={lang}"))
+    row = [r for r in by_testid(tree, "queue-row") if r.get("data-code") == alpha][0]
+    cells = row.xpath("./td")
+    assert (cells[1].get("title"), text(cells[3])) == names[lang]
