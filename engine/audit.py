@@ -11,7 +11,7 @@ import json
 from datetime import datetime, timezone
 from functools import lru_cache
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from .models import AuditEvent, AuditHead, Dossier, User
@@ -31,32 +31,44 @@ def event_hash(prev_hash: str, event: AuditEvent) -> str:
     return hashlib.sha256((prev_hash + canonical).encode("utf-8")).hexdigest()
 
 
+# Appended with Core statements built once: every action appends, and the ORM's unit of work
+# (an object, its flush) costs several times the two statements themselves.
+_EVENTS = AuditEvent.__table__
+_HEAD = AuditHead.__table__
+
+
 @lru_cache(maxsize=1)
-def _head_statement():  # built once: every action appends
-    return select(AuditHead).where(AuditHead.id == 1).with_for_update()
-
-
-def _head(session: Session) -> AuditHead:
-    head = session.execute(_head_statement()).scalar_one_or_none()
-    if head is None:
-        head = AuditHead(id=1, last_id=0, last_hash=GENESIS)
-        session.add(head)
-    return head
+def _statements():
+    read = select(_HEAD.c.last_id, _HEAD.c.last_hash).where(_HEAD.c.id == 1).with_for_update()
+    advance = (_HEAD.update().where(_HEAD.c.id == 1)
+               .values(last_id=bindparam("new_id"), last_hash=bindparam("new_hash")))
+    return read, advance, _HEAD.insert(), _EVENTS.insert()
 
 
 def record(session: Session, *, at: datetime, actor: User | None, action: str,
            dossier: Dossier | None = None, step_id: str = "", process_sha256: str = "",
            before: dict | None = None, after: dict | None = None, reason: str = "") -> AuditEvent:
-    head = _head(session)
+    """Append an event, written at once (the head row stays locked until commit); the
+    event returned is not in the session."""
+    read, advance, start, insert = _statements()
+    connection = session.connection()
+    head = connection.execute(read).first()
+    last_id, last_hash = head if head is not None else (0, GENESIS)
     # hashed as the database gives it back (UTC): a Vietnam-time `at` would not verify
     at = at.astimezone(timezone.utc)
     event = AuditEvent(
-        id=head.last_id + 1, at=at, actor_id=actor.id if actor else None,
+        id=last_id + 1, at=at, actor_id=actor.id if actor else None,
         actor_name=actor.username if actor else "system", action=action,
         dossier_id=dossier.id if dossier else None, dossier_code=dossier.code if dossier else "",
         step_id=step_id, process_sha256=process_sha256, before=before or {}, after=after or {},
-        reason=reason, prev_hash=head.last_hash)
-    event.hash = event_hash(head.last_hash, event)
-    head.last_id, head.last_hash = event.id, event.hash
-    session.add(event)
+        reason=reason, prev_hash=last_hash)
+    event.hash = event_hash(last_hash, event)
+    connection.execute(insert, {column: getattr(event, column) for column in _COLUMNS})
+    if head is None:
+        connection.execute(start, {"id": 1, "last_id": event.id, "last_hash": event.hash})
+    else:
+        connection.execute(advance, {"new_id": event.id, "new_hash": event.hash})
     return event
+
+
+_COLUMNS = tuple(column.key for column in _EVENTS.columns)
