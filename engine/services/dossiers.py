@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import bindparam, literal, select
 from sqlalchemy.orm import Session, defer, lazyload, undefer
@@ -81,16 +81,30 @@ def receive(session: Session, actor: User, now: datetime, *, procedure_code: str
     return dossier
 
 
+class OpenTask(NamedTuple):
+    """A work item with its dossier, locked, and the dossier's process version."""
+    item: WorkItem
+    dossier: Dossier
+    version: ProcessVersion  # held: the session keeps loaded objects only while referenced
+
+
+def open_task(session: Session, work_item_id: int) -> OpenTask | None:
+    """The task to complete, its dossier locked until commit (see `_item_statement`)."""
+    found = session.execute(_item_statement(), {"work_item_id": work_item_id}).first()
+    return OpenTask(*found) if found is not None else None
+
+
 def complete_task(session: Session, actor: User, now: datetime, work_item_id: int, *,
                   outcome: str, note: str = "", data: dict[str, Any] | None = None,
-                  expected_version: int | None = None) -> Dossier:
-    found = _item_with_version(session, work_item_id)
-    if found is None:
+                  expected_version: int | None = None, task: OpenTask | None = None
+                  ) -> Dossier:
+    """`task`: what `open_task` gave the caller for this item in this transaction."""
+    task = task or open_task(session, work_item_id)
+    if task is None:
         raise Conflict("this task is no longer open: it was completed by someone else or the "
                        "dossier moved on; reload the page")
-    item, _version = found  # held: the session keeps loaded objects only while referenced
+    item, dossier = task.item, task.dossier
     check_may_act(actor, item)
-    dossier = locked_dossier(session, item.dossier_id)
     if expected_version is not None and expected_version != dossier.version:
         raise Conflict(f"dossier {dossier.code} was changed by someone else since you opened "
                        "it; reload the page and check before acting")
@@ -146,19 +160,10 @@ def complete_task(session: Session, actor: User, now: datetime, work_item_id: in
                            "time; reload the page") from None
     pauses.after_step(session, actor, now, dossier, run, calendar, step_id=step.id,
                       resumed=resumed, reason=_with_items(note, data), pauses=known_pauses)
-    nonconformities.open_for_late_dossier(session, dossier, now)  # a late return: clause 10.2
+    if dossier.finished_at is not None:  # a late return: clause 10.2 (an overdue open
+        nonconformities.open_for_late_dossier(session, dossier, now)  # one: the sweep's job)
     session.flush()  # a failing write surfaces here, not at the caller's commit
     return dossier
-
-
-def _item_with_version(session: Session,
-                       work_item_id: int) -> tuple[WorkItem, ProcessVersion] | None:
-    """The work item, with its dossier's process version (the diagram is needed next) read
-    in the same statement, so `dossier.process_version` needs no query of its own; if the
-    dossier moves to another version meanwhile, the lock reads the new version id and the
-    relationship loads that one."""
-    row = session.execute(_item_statement(), {"work_item_id": work_item_id}).first()
-    return (row[0], row[1]) if row is not None else None
 
 
 def _pauses_checking_duties(session: Session, actor: User, dossier: Dossier, step,
@@ -216,12 +221,18 @@ def _lock_statement():
 
 @lru_cache(maxsize=1)
 def _item_statement():
-    # the version's procedure is the dossier's, which the lock loads next; its diagram text
-    # is read only when the parsed diagram is not at hand (see _diagram)
-    return (select(WorkItem, ProcessVersion).join(Dossier, Dossier.id == WorkItem.dossier_id)
+    """The work item, its dossier locked (as `locked_dossier`) and the dossier's process
+    version, in one statement. The version's procedure is the dossier's; its diagram text is
+    read only when the parsed diagram is not at hand (see _diagram). On PostgreSQL a row
+    changed meanwhile by a concurrent action is read again once it commits; a task it ended
+    is found closed by the run (a conflict), a move to another version leaves no row."""
+    return (select(WorkItem, Dossier, ProcessVersion)
+            .join(Dossier, Dossier.id == WorkItem.dossier_id)
             .join(ProcessVersion, ProcessVersion.id == Dossier.process_version_id)
             .where(WorkItem.id == bindparam("work_item_id"))
-            .options(lazyload(ProcessVersion.procedure), defer(ProcessVersion.bpmn_xml)))
+            .options(undefer(Dossier.workflow_state), lazyload(ProcessVersion.procedure),
+                     defer(ProcessVersion.bpmn_xml))
+            .with_for_update(of=Dossier).execution_options(populate_existing=True))
 
 
 def _diagram(version: ProcessVersion) -> Diagram:

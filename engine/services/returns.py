@@ -17,7 +17,7 @@ from bpmn.vocabulary import fold
 
 from ..errors import InvalidInput
 from ..models import Dossier, DossierReturn, User, WorkItem
-from . import ratings
+from . import dossiers, ratings
 from .dossiers import complete_task
 
 METHODS = ("desk", "post", "online")
@@ -56,15 +56,17 @@ def check_delivery(delivery: dict) -> dict:
 
 def complete_return(session: Session, actor: User, now: datetime, work_item_id: int, *,
                     outcome: str, delivery: dict, rating: dict | None = None, note: str = "",
-                    expected_version: int | None = None) -> Dossier:
-    item = session.get(WorkItem, work_item_id)
-    if item is not None and item.action != "return":
-        raise InvalidInput("this step does not return the result", {"step": item.step_id})
+                    expected_version: int | None = None,
+                    task: dossiers.OpenTask | None = None) -> Dossier:
+    """`task`: what `dossiers.open_task` gave the caller for this item in this transaction."""
+    task = task or dossiers.open_task(session, work_item_id)
+    if task is not None and task.item.action != "return":
+        raise InvalidInput("this step does not return the result", {"step": task.item.step_id})
     delivery = check_delivery(delivery)
     rating = ratings.check_rating(**rating) if rating else None
     data = {"delivery": delivery, **({"rating": rating} if rating else {})}
     dossier = complete_task(session, actor, now, work_item_id, outcome=outcome, note=note,
-                            data=data, expected_version=expected_version)
+                            data=data, expected_version=expected_version, task=task)
     session.add(DossierReturn(dossier_id=dossier.id, returned_at=now, returned_by_id=actor.id,
                               **delivery))
     session.flush()
