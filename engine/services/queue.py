@@ -1,10 +1,11 @@
 """The work queue: reads only work-item rows and their indexes."""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import Row, Select, and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from .. import audit
@@ -77,13 +78,27 @@ def _check_tab(actor: User, tab: str) -> None:
 def work_queue(session: Session, actor: User, tab: str = "mine", *,
                filters: QueueFilter = QueueFilter(), now: datetime | None = None,
                limit: int = 50, offset: int = 0) -> list[WorkItem]:
+    query = _page(actor, tab, filters, now, limit, offset, WorkItem)
+    return list(session.execute(query).scalars())
+
+
+def work_queue_rows(session: Session, actor: User, tab: str, columns: Sequence, *,
+                    filters: QueueFilter = QueueFilter(), now: datetime | None = None,
+                    limit: int = 50, offset: int = 0) -> list[Row]:
+    """The page `work_queue` gives, as rows of `columns` (work-item columns, or expressions
+    on them such as a scalar subquery correlated to the row): no objects built, for a
+    caller that only shows them."""
+    return list(session.execute(_page(actor, tab, filters, now, limit, offset, *columns)))
+
+
+def _page(actor: User, tab: str, filters: QueueFilter, now: datetime | None, limit: int,
+          offset: int, *columns) -> Select:
     _check_tab(actor, tab)
     if filters.sort not in SORTS:
         raise InvalidInput(f"unknown sort {filters.sort!r}", {"sort": list(SORTS)})
-    query = _narrow(select(WorkItem).where(_tab_filter(actor, tab)), filters,
+    query = _narrow(select(*columns).where(_tab_filter(actor, tab)), filters,
                     now or datetime.now(timezone.utc))
-    return list(session.execute(query.order_by(*SORTS[filters.sort])
-                                .limit(limit).offset(offset)).scalars())
+    return query.order_by(*SORTS[filters.sort]).limit(limit).offset(offset)
 
 
 def queue_counts(session: Session, actor: User) -> dict[str, int]:

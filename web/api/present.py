@@ -1,6 +1,8 @@
 """What the API shows of the domain's objects, as plain dicts for the `<Thing>Out` schemas."""
 from __future__ import annotations
 
+from functools import lru_cache
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -37,8 +39,14 @@ def task_view(item: WorkItem, procedure_code: str) -> dict:
             "procedure": procedure_code, "warned": item.warned_at is not None}
 
 
-def procedure_codes(session: Session) -> dict[int, str]:
-    return dict(session.execute(select(Procedure.id, Procedure.code)).all())
+@lru_cache(maxsize=1)
+def task_columns() -> tuple:
+    """A queue row as `TaskOut` reads it: the task's columns, its procedure's code (read for
+    the page's rows only) and whether a warning timer fired."""
+    procedure = (select(Procedure.code).where(Procedure.id == WorkItem.procedure_id)
+                 .scalar_subquery().label("procedure"))
+    return (*(getattr(WorkItem, column) for column in TASK_COLUMNS), procedure,
+            WorkItem.warned_at.is_not(None).label("warned"))
 
 
 def dossier_view(session: Session, dossier: Dossier) -> dict:
