@@ -1,7 +1,6 @@
 """The work queue: reads only work-item rows and their indexes."""
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
@@ -78,25 +77,25 @@ def _check_tab(actor: User, tab: str) -> None:
 def work_queue(session: Session, actor: User, tab: str = "mine", *,
                filters: QueueFilter = QueueFilter(), now: datetime | None = None,
                limit: int = 50, offset: int = 0) -> list[WorkItem]:
-    query = _page(actor, tab, filters, now, limit, offset, WorkItem)
+    query = _page(select(WorkItem), actor, tab, filters, now, limit, offset)
     return list(session.execute(query).scalars())
 
 
-def work_queue_rows(session: Session, actor: User, tab: str, columns: Sequence, *,
+def work_queue_rows(session: Session, actor: User, tab: str, columns: Select, *,
                     filters: QueueFilter = QueueFilter(), now: datetime | None = None,
                     limit: int = 50, offset: int = 0) -> list[Row]:
-    """The page `work_queue` gives, as rows of `columns` (work-item columns, or expressions
-    on them such as a scalar subquery correlated to the row): no objects built, for a
-    caller that only shows them."""
-    return list(session.execute(_page(actor, tab, filters, now, limit, offset, *columns)))
+    """The page `work_queue` gives, as rows of the `columns` selected (work-item columns, or
+    expressions on them such as a scalar subquery correlated to the row): no objects built,
+    for a caller that only shows them (and may build the select once)."""
+    return list(session.execute(_page(columns, actor, tab, filters, now, limit, offset)))
 
 
-def _page(actor: User, tab: str, filters: QueueFilter, now: datetime | None, limit: int,
-          offset: int, *columns) -> Select:
+def _page(query: Select, actor: User, tab: str, filters: QueueFilter, now: datetime | None,
+          limit: int, offset: int) -> Select:
     _check_tab(actor, tab)
     if filters.sort not in SORTS:
         raise InvalidInput(f"unknown sort {filters.sort!r}", {"sort": list(SORTS)})
-    query = _narrow(select(*columns).where(_tab_filter(actor, tab)), filters,
+    query = _narrow(query.where(_tab_filter(actor, tab)), filters,
                     now or datetime.now(timezone.utc))
     return query.order_by(*SORTS[filters.sort]).limit(limit).offset(offset)
 

@@ -26,7 +26,7 @@ ITEM = "<int(max=2147483647):item_id>"  # a bigger id matches no route (404), ne
 @bp.route("/tasks", methods=["GET"])
 @guarded(*OFFICER_ROLES)
 @bp.doc(tags=["tasks"])
-@bp.arguments(TaskArgs, location="query")
+@bp.arguments(TaskArgs(), location="query")  # one instance: not built per request
 @bp.response(200, TaskPageOut)
 def list_tasks(args):
     """The open tasks the caller may see: a queue tab (mine, unclaimed, or a head's
