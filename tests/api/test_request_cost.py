@@ -70,3 +70,12 @@ def test_a_role_taken_away_counts_at_the_next_request(api, library, claimed):
         officer.role_links.clear()
     assert api.get(f"/tasks/{claimed}", "officer").status_code == 403
     assert api.get("/tasks", "officer").status_code == 403
+
+
+def test_a_dossiers_open_tasks_say_what_the_task_says(api):
+    dossier = receive(api)
+    shown = api.get(f"/dossiers/{dossier['code']}", "officer").get_json()["open_tasks"]
+    assert shown == dossier["open_tasks"] and len(shown) == 1
+    task = api.get(f"/tasks/{shown[0]['id']}", "officer").get_json()
+    assert shown == [{key: task[key] for key in shown[0]}]
+    assert set(task) - set(shown[0]) == {"outcomes", "dossier_version"}

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import Session
 
 from engine.models import Dossier, Procedure, ProcessVersion, User, WorkItem
@@ -39,22 +39,33 @@ def task_view(item: WorkItem, procedure_code: str) -> dict:
             "procedure": procedure_code, "warned": item.warned_at is not None}
 
 
+def _task_row() -> tuple:
+    """A task's columns as `TaskOut` reads them, whether a warning timer fired among them."""
+    return (*(getattr(WorkItem, column) for column in TASK_COLUMNS),
+            WorkItem.warned_at.is_not(None).label("warned"))
+
+
 @lru_cache(maxsize=1)
 def task_columns() -> Select:
-    """A queue row as `TaskOut` reads it: the task's columns, its procedure's code (read for
-    the page's rows only) and whether a warning timer fired. Selected once: coercing the
-    columns at each request costs more than the rest of the statement's building."""
+    """A queue row as `TaskOut` reads it, with its procedure's code (read for the page's rows
+    only). Selected once: coercing the columns at each request costs more than the rest of
+    the statement's building."""
     procedure = (select(Procedure.code).where(Procedure.id == WorkItem.procedure_id)
                  .scalar_subquery().label("procedure"))
-    return select(*(getattr(WorkItem, column) for column in TASK_COLUMNS), procedure,
-                  WorkItem.warned_at.is_not(None).label("warned"))
+    return select(*_task_row(), procedure)
+
+
+@lru_cache(maxsize=1)
+def _open_tasks() -> Select:
+    return (select(*_task_row()).where(WorkItem.dossier_id == bindparam("dossier_id"))
+            .order_by(WorkItem.id))
 
 
 def dossier_view(session: Session, dossier: Dossier) -> dict:
-    items = session.execute(select(WorkItem).where(WorkItem.dossier_id == dossier.id)
-                            .order_by(WorkItem.id)).scalars()
+    code = dossier.procedure.code
+    rows = session.execute(_open_tasks(), {"dossier_id": dossier.id})
     return {
-        "code": dossier.code, "procedure": dossier.procedure.code,
+        "code": dossier.code, "procedure": code,
         "procedure_name": dossier.procedure.name,
         "process_version": dossier.process_version.number,
         "applicant": {"name": dossier.applicant_name, "kind": dossier.applicant_kind,
@@ -65,5 +76,5 @@ def dossier_view(session: Session, dossier: Dossier) -> dict:
         "received_at": dossier.received_at, "due_date": dossier.due_date,
         "appointment_at": dossier.appointment_at, "finished_at": dossier.finished_at,
         "outcome": dossier.outcome, "version": dossier.version, "data": dossier.data or {},
-        "open_tasks": [task_view(item, dossier.procedure.code) for item in items],
+        "open_tasks": [{**row._asdict(), "procedure": code} for row in rows],
     }
