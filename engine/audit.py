@@ -42,7 +42,13 @@ def _statements():
     read = select(_HEAD.c.last_id, _HEAD.c.last_hash).where(_HEAD.c.id == 1).with_for_update()
     advance = (_HEAD.update().where(_HEAD.c.id == 1)
                .values(last_id=bindparam("new_id"), last_hash=bindparam("new_hash")))
-    return read, advance, _HEAD.insert(), _EVENTS.insert()
+    # PostgreSQL moves the head in the event's INSERT (a data-modifying WITH): one round
+    # trip fewer per event
+    # (the event's values bound under names of their own: an "id" would also be taken as
+    # a value for the head's id column)
+    both = (_EVENTS.insert().values({key: bindparam(f"event_{key}") for key in _COLUMNS})
+            .add_cte(advance.cte("advance")))
+    return read, advance, _HEAD.insert(), _EVENTS.insert(), both
 
 
 def record(session: Session, *, at: datetime, actor: User | None, action: str,
@@ -50,7 +56,7 @@ def record(session: Session, *, at: datetime, actor: User | None, action: str,
            before: dict | None = None, after: dict | None = None, reason: str = "") -> AuditEvent:
     """Append an event, written at once (the head row stays locked until commit); the
     event returned is not in the session."""
-    read, advance, start, insert = _statements()
+    read, advance, start, insert, insert_advancing = _statements()
     connection = session.connection()
     head = connection.execute(read).first()
     last_id, last_hash = head if head is not None else (0, GENESIS)
@@ -63,11 +69,17 @@ def record(session: Session, *, at: datetime, actor: User | None, action: str,
         step_id=step_id, process_sha256=process_sha256, before=before or {}, after=after or {},
         reason=reason, prev_hash=last_hash)
     event.hash = event_hash(last_hash, event)
-    connection.execute(insert, {column: getattr(event, column) for column in _COLUMNS})
+    values = {column: getattr(event, column) for column in _COLUMNS}
+    moved = {"new_id": event.id, "new_hash": event.hash}
     if head is None:
+        connection.execute(insert, values)
         connection.execute(start, {"id": 1, "last_id": event.id, "last_hash": event.hash})
+    elif connection.dialect.name == "postgresql":
+        connection.execute(insert_advancing,
+                           {f"event_{key}": value for key, value in values.items()} | moved)
     else:
-        connection.execute(advance, {"new_id": event.id, "new_hash": event.hash})
+        connection.execute(insert, values)
+        connection.execute(advance, moved)
     return event
 
 

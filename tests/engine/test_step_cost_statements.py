@@ -23,9 +23,9 @@ STEPS = [("officer", "handed_over"), ("specialist", "approve"), ("head", "agree"
 # BEGIN left out), as reached on issue #8 (from 16-18 before): the work item with its dossier
 # locked and its process version, pauses with the separation of duties, calendar overrides,
 # work-item and timer rows, the new work items (Core), the ended one; the audit head, event
-# and head update (Core); the dossier's UPDATE (the one ORM flush). The first step arms two
-# timers (one INSERT for both).
-CEILING = {"sqlite": [11, 11, 10, 10, 9], "postgresql": [11, 11, 10, 10, 9]}
+# and head update (Core; on PostgreSQL the head moves within the event's INSERT); the
+# dossier's UPDATE (the one ORM flush). The first step arms two timers (one INSERT for both).
+CEILING = {"sqlite": [11, 11, 10, 10, 9], "postgresql": [10, 10, 9, 9, 8]}
 
 
 def counted(engine) -> list[str]:
