@@ -48,7 +48,7 @@ def receive(session: Session, actor: User, now: datetime, *, procedure_code: str
         raise InvalidInput("the applicant's name is required", {"applicant.name": "required"})
     procedure = procedure_by_code(session, procedure_code)
     version = published_version(session, procedure, now)
-    diagram = _diagram(version)
+    diagram = parsed_diagram(version)
     calendar = procedure_calendar(session, procedure)  # its receipt cut-off, if any
     due = calendar.due(now, procedure.legal_days, calendar_days=procedure.calendar_days)
     code = next_dossier_code(session, agency_code, now.astimezone(VN_TZ).date())
@@ -112,7 +112,7 @@ def complete_task(session: Session, actor: User, now: datetime, work_item_id: in
     # and the audit event go in one flush; a failed check rolls the whole transaction back.
     with session.no_autoflush:
         version = dossier.process_version  # loaded with the item, unless it moved meanwhile
-        diagram = _diagram(version)
+        diagram = parsed_diagram(version)
         step = diagram.step(item.step_id)
         known_pauses = _pauses_checking_duties(session, actor, dossier, step, diagram)
         if outcome not in step.outcomes:
@@ -223,7 +223,7 @@ def _lock_statement():
 def _item_statement():
     """The work item, its dossier locked (as `locked_dossier`) and the dossier's process
     version, in one statement. The version's procedure is the dossier's; its diagram text is
-    read only when the parsed diagram is not at hand (see _diagram). On PostgreSQL a row
+    read only when the parsed diagram is not at hand (see parsed_diagram). On PostgreSQL a row
     changed meanwhile by a concurrent action is read again once it commits; a task it ended
     is found closed by the run (a conflict), a move to another version leaves no row."""
     return (select(WorkItem, Dossier, ProcessVersion)
@@ -235,7 +235,7 @@ def _item_statement():
             .with_for_update(of=Dossier).execution_options(populate_existing=True))
 
 
-def _diagram(version: ProcessVersion) -> Diagram:
+def parsed_diagram(version: ProcessVersion) -> Diagram:
     """The version's parsed diagram, known by its content's sha256 once parsed, so that the
     diagram text (kilobytes) is not read from the database at every step."""
     key = (version.sha256, f"{version.procedure.code} v{version.number}")

@@ -24,6 +24,12 @@ class StrictParser(FlaskParser):
 class ApiBlueprint(Blueprint):
     ARGUMENTS_PARSER = StrictParser()
 
+    def arguments(self, schema, *args, **kwargs):
+        """A schema class is made into its instance once here: given the class, webargs
+        would make a new one at every request."""
+        return super().arguments(schema() if isinstance(schema, type) else schema,
+                                 *args, **kwargs)
+
 
 bp = ApiBlueprint("api", __name__, url_prefix="/api/v1",
                   description="Procedures, dossiers, tasks and reports of the one-stop shop")

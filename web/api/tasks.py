@@ -66,7 +66,7 @@ def _item(session, item_id: int) -> WorkItem:
 def _open_task_statement():
     # built once (building it and its cache key costs more than running it). The version's
     # procedure is the dossier's, loaded here (its code only); the diagram's text stays in
-    # the database while its parsed diagram is known by sha256 (dossiers._diagram)
+    # the database while its parsed diagram is known by sha256 (dossiers.parsed_diagram)
     return (select(WorkItem, Dossier.version, Procedure, ProcessVersion)
             .join(Dossier, Dossier.id == WorkItem.dossier_id)
             .join(Procedure, Procedure.id == Dossier.procedure_id)
@@ -87,7 +87,7 @@ def _open_task(session, item_id: int) -> Row:
 
 def _detail(found: Row) -> dict:
     item, dossier_version, procedure, version = found
-    step = dossiers._diagram(version).step(item.step_id)
+    step = dossiers.parsed_diagram(version).step(item.step_id)
     return {**task_view(item, procedure.code), "outcomes": list(step.outcomes),
             "dossier_version": dossier_version}
 
