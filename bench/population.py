@@ -193,7 +193,8 @@ class Population:
                                "days_used": rng.randint(1, 5), "due_before": due_date,
                                "due_after": due_date, "reason": "Bổ sung giấy tờ"})
         if rng.random() < RATED:
-            out.ratings.append({"dossier_id": row["id"], "level": _weighted(RATINGS, rng),
+            out.ratings.append({"dossier_id": row["id"], "procedure_id": row["procedure_id"],
+                                "level": _weighted(RATINGS, rng),
                                 "comment": "", "rated_at": finished,
                                 "recorded_by_id": row["received_by_id"]})
 

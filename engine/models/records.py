@@ -43,11 +43,14 @@ class DossierReturn(Base):
 class Rating(Base):
     """The applicant's satisfaction with the service, one per dossier (for the reports)."""
     __tablename__ = "rating"
-    # a period's ratings (statistics), from the index alone
-    __table_args__ = (Index("ix_rating_rated", "rated_at", "dossier_id", "level"),)
+    # a period's ratings by procedure (statistics), from the index alone
+    __table_args__ = (Index("ix_rating_period", "rated_at", "procedure_id", "level"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     dossier_id: Mapped[int] = mapped_column(ForeignKey("dossier.id", ondelete="CASCADE"),
                                             unique=True)
+    # the dossier's, copied (as work items copy theirs): the reports count ratings by
+    # procedure without reading a dossier row per rating
+    procedure_id: Mapped[int] = mapped_column(ForeignKey("procedure.id"))
     level: Mapped[str] = mapped_column(String(20), index=True)
     comment: Mapped[str] = mapped_column(Text, default="")
     rated_at: Mapped[datetime] = mapped_column(UTCDateTime())

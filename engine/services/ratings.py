@@ -57,7 +57,8 @@ def record_rating(session: Session, actor: User, now: datetime, dossier: Dossier
     if existing is not None:
         raise Conflict(f"dossier {dossier.code} was already rated on "
                        f"{existing.rated_at.astimezone(VN_TZ):%d/%m/%Y}: one rating per dossier")
-    rating = Rating(dossier_id=dossier.id, rated_at=now, recorded_by_id=actor.id, **checked)
+    rating = Rating(dossier_id=dossier.id, procedure_id=dossier.procedure_id, rated_at=now,
+                    recorded_by_id=actor.id, **checked)
     session.add(rating)
     session.flush()
     audit.record(session, at=now, actor=actor, action="rating", dossier=dossier,

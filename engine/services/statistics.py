@@ -139,6 +139,20 @@ def _count(condition):
 
 def _dossier_counts(session: Session, start_at: datetime, as_of: datetime, scope: list
                     ) -> dict[int, Counts]:
+    """Two disjoint reads whose counts add up: the open dossiers, then those finished since
+    the period began. Each is a range of the covering index ix_dossier_period per procedure;
+    `finished_at IS NULL OR finished_at >= start` in one query read the whole index (a year
+    over a million dossiers: 1.25 s on SQLite)."""
+    counts: dict[int, Counts] = {}
+    for part in (Dossier.finished_at.is_(None), Dossier.finished_at >= start_at):
+        for procedure_id, found in _dossier_counts_where(session, start_at, as_of,
+                                                          [part, *scope]).items():
+            counts.setdefault(procedure_id, Counts()).add(found)
+    return counts
+
+
+def _dossier_counts_where(session: Session, start_at: datetime, as_of: datetime,
+                          conditions: list) -> dict[int, Counts]:
     late_before = as_of.astimezone(VN_TZ).date()  # due before this day and open: late
     new = Dossier.received_at >= start_at
     finished = and_(Dossier.finished_at >= start_at, Dossier.finished_at < as_of)
@@ -155,8 +169,7 @@ def _dossier_counts(session: Session, start_at: datetime, as_of: datetime, scope
                _count(and_(finished, Dossier.outcome.is_not(None),
                            Dossier.decision == "refuse")),
                _count(and_(finished, Dossier.status.in_(STOPPED_STATUSES))))
-        .where(Dossier.received_at < as_of,
-               or_(Dossier.finished_at.is_(None), Dossier.finished_at >= start_at), *scope)
+        .where(Dossier.received_at < as_of, *conditions)
         .group_by(Dossier.procedure_id))
     return {pid: Counts(*(int(n) for n in numbers)) for pid, *numbers in rows}
 
@@ -174,10 +187,9 @@ def _supplement_requests(session: Session, start_at: datetime, as_of: datetime, 
 def _ratings(session: Session, start_at: datetime, as_of: datetime, scope: list
              ) -> dict[tuple[int, str], int]:
     rows = session.execute(
-        select(Dossier.procedure_id, Rating.level, func.count(Rating.id))
-        .join(Dossier, Dossier.id == Rating.dossier_id)
+        select(Rating.procedure_id, Rating.level, func.count())
         .where(Rating.rated_at >= start_at, Rating.rated_at < as_of, *scope)
-        .group_by(Dossier.procedure_id, Rating.level))
+        .group_by(Rating.procedure_id, Rating.level))
     return {(pid, level): int(n) for pid, level, n in rows}
 
 
@@ -190,7 +202,8 @@ def period_statistics(session: Session, start: date, end: date, now: datetime, *
     counted = _dossier_counts(session, start_at, as_of, scope)
     for pid, n in _supplement_requests(session, start_at, as_of, scope).items():
         counted.setdefault(pid, Counts()).supplement_requests = n
-    for (pid, level), n in _ratings(session, start_at, as_of, scope).items():
+    for (pid, level), n in _ratings(session, start_at, as_of,
+                                    in_department(department_id, Rating.procedure_id)).items():
         if level in LEVELS:
             setattr(counted.setdefault(pid, Counts()), level, n)
     result = PeriodStatistics(start=start, end=end, as_of=as_of)

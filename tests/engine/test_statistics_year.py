@@ -99,7 +99,8 @@ def insert(session, made: list[Made]) -> None:
             session.add(DossierPause(dossier_id=dossier.id, requested_at=at,
                                      due_before=m.due_date))
         if m.rating:
-            session.add(Rating(dossier_id=dossier.id, level=m.rating[0], rated_at=m.rating[1]))
+            session.add(Rating(dossier_id=dossier.id, procedure_id=dossier.procedure_id,
+                                   level=m.rating[0], rated_at=m.rating[1]))
 
 
 def expected(made: list[Made], start: date, end: date, grouping: str) -> dict[str, dict]:
