@@ -101,9 +101,13 @@ def _page(query: Select, actor: User, tab: str, filters: QueueFilter, now: datet
 
 
 def queue_counts(session: Session, actor: User) -> dict[str, int]:
-    return {tab: session.execute(select(func.count()).select_from(WorkItem)
-                                 .where(_tab_filter(actor, tab))).scalar_one()
-            for tab in tabs_for(actor)}
+    """The number of tasks in each of the actor's tabs, in one statement (a subquery per
+    tab, each on its own index): one round trip instead of one per tab."""
+    tabs = tabs_for(actor)
+    counts = session.execute(select(*(
+        select(func.count()).select_from(WorkItem).where(_tab_filter(actor, tab))
+        .scalar_subquery() for tab in tabs))).one()
+    return dict(zip(tabs, (int(n) for n in counts), strict=True))
 
 
 def reassign(session: Session, actor: User, now: datetime, work_item_id: int,
