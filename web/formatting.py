@@ -15,6 +15,8 @@ STATUS = {
     "in_progress": ("Đang xử lý", "In progress"),
     "awaiting_supplement": ("Chờ bổ sung", "Awaiting supplement"),
     "returned": ("Đã trả kết quả", "Returned"),
+    "withdrawn": ("Đã rút hồ sơ", "Withdrawn"),
+    "stopped": ("Đã dừng xử lý", "Stopped"),
 }
 RESULT = {"early": ("Trước hạn", "Early"), "on_time": ("Đúng hạn", "On time"),
           "late": ("Quá hạn", "Late")}
@@ -42,6 +44,7 @@ ACTIONS = {
     "attach": ("Đính kèm tệp", "File attached"),
     "rating": ("Đánh giá mức độ hài lòng", "Satisfaction rated"),
     "reassign": ("Giao lại cho cán bộ khác", "Reassigned"),
+    "stop": ("Dừng xử lý hồ sơ", "Processing stopped"),
 }
 # A process version's status, or a published version's standing (services/versions.py).
 VERSION_STATUS = {

@@ -6,4 +6,4 @@ from flask import Blueprint
 bp = Blueprint("officer", __name__, url_prefix="/officer")
 
 # the modules register their routes on bp
-from . import apology, attachments, diagram, dossiers, receive, returns, tasks  # noqa: F401
+from . import apology, attachments, diagram, dossiers, receive, returns, stops, tasks  # noqa: F401

@@ -1,5 +1,6 @@
 """Official slips (phiếu) as printable pages and PDF: the receipt and appointment slip
-(form 01), the supplement request (02), the refusal (03), the apology and new appointment (04).
+(form 01), the supplement request (02), the refusal (03), the apology and new appointment (04),
+the notice that processing has stopped (new in Circular 03/2025/TT-VPCP).
 
 Each slip is one template: the browser prints the page, `?format=pdf` renders the same HTML
 through WeasyPrint. The slips carry the fields of the forms of Circular 01/2018/TT-VPCP.
@@ -17,6 +18,7 @@ from sqlalchemy import func, select
 from engine.calendar import VN_TZ
 from engine.deadlines import apology_of
 from engine.models import Dossier, User
+from engine.services.stops import stop_of
 
 from ..database import db
 from ..officer.common import READER_ROLES, readable_dossier
@@ -96,6 +98,20 @@ def apology(code: str):
         return _not_applicable(dossier, _("No apology was issued for dossier %(code)s yet: "
                                           "there is no apology slip.", code=code))
     return _slip("slips/apology.html", dossier, "apology", apology=found)
+
+
+@bp.get("/stop/<code>")
+@roles_required(*READER_ROLES)
+def stop(code: str):
+    """The notice that processing has stopped (withdrawn by the applicant or stopped by the
+    agency: Decree 118/2025/NĐ-CP)."""
+    dossier = _dossier(code)
+    record = stop_of(db(), dossier)
+    if record is None:
+        return _not_applicable(dossier, _("The processing of dossier %(code)s was not stopped: "
+                                          "there is no notice that processing has stopped.",
+                                          code=code))
+    return _slip("slips/stop.html", dossier, "stop", record=record)
 
 
 def _slip(template: str, dossier: Dossier, name: str, **context):
