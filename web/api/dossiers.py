@@ -7,7 +7,7 @@ from sqlalchemy import select
 from engine.clock import now
 from engine.errors import NotFound
 from engine.models import AuditEvent, Dossier, Procedure
-from engine.services import dossiers
+from engine.services import dossiers, stops
 from engine.services.access import check_may_read
 
 from ..database import db
@@ -15,7 +15,7 @@ from ..officer.common import READER_ROLES
 from . import bp, guarded
 from .auth import api_user
 from .present import dossier_view
-from .schemas import DossierIn, DossierOut, EventPageOut, PageArgs
+from .schemas import DossierIn, DossierOut, EventPageOut, PageArgs, StopIn
 
 
 @bp.route("/dossiers", methods=["POST"])
@@ -65,6 +65,28 @@ def get_dossier(code: str):
     """A dossier by its code, with its open tasks and its version"""
     session = db()
     return dossier_view(session, dossier_by_code(session, code, api_user()))
+
+
+@bp.route("/dossiers/<code>/stop", methods=["POST"])
+@guarded("one_stop", "head", "leader", also=(404, 409, 422))
+@bp.doc(tags=["dossiers"])
+@bp.arguments(StopIn)
+@bp.response(200, DossierOut)
+def stop_dossier(body, code: str):
+    """End a dossier without a result: withdrawn or stopped
+
+    `withdrawn`: the applicant asked in writing to withdraw it (a one-stop officer, a head of
+    the dossier's department or a leader records it); `stopped`: the agency stops processing
+    it (a head of the dossier's department or a leader). The dossier is finished with no
+    outcome, its open tasks are abandoned; a stale `version` or a finished dossier is 409.
+    """
+    session = db()
+    dossier = dossier_by_code(session, code, api_user())
+    stops.stop_dossier(session, api_user(), now(), dossier.id, kind=body["kind"],
+                       reason=body["reason"], expected_version=body["version"],
+                       requested_on=body.get("requested_on"))
+    session.commit()
+    return dossier_view(session, dossier)
 
 
 @bp.route("/dossiers/<code>/events", methods=["GET"])

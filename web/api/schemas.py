@@ -14,6 +14,8 @@ from bpmn.xml import MAX_DIAGRAM_BYTES
 from engine.services.queue import SORTS, TABS
 from engine.services.ratings import COMMENT_MAX, LEVELS
 from engine.services.returns import FEE_MAX, METHODS
+from engine.services.stops import KINDS as STOP_KINDS
+from engine.services.stops import REASON_MAX as STOP_REASON_MAX
 from engine.services.versions import CHANGE_NOTE_LENGTH
 
 from ..schemas import ApplicantIn, ReceiveIn
@@ -237,6 +239,18 @@ class CompleteIn(StrictIn):
     delivery = fields.Nested(DeliveryIn, metadata={
         "description": "required at the step that returns the result"})
     rating = fields.Nested(RatingIn, metadata={"description": "the applicant's, at the return"})
+
+
+class StopIn(StrictIn):
+    kind = fields.String(required=True, validate=validate.OneOf(STOP_KINDS), metadata={
+        "description": "withdrawn (at the applicant's written request) or stopped (by the "
+                       "agency: a head of the dossier's department or a leader)"})
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=STOP_REASON_MAX))
+    version = fields.Integer(required=True, strict=True, metadata={
+        "description": "the dossier version the decision was taken on; a stale one is 409"})
+    requested_on = fields.Date(metadata={
+        "description": "the date of the applicant's written request (withdrawn; by default "
+                       "today)"})
 
 
 # --- reports -----------------------------------------------------------------
