@@ -25,7 +25,7 @@ from .procedures import diagram_for
 # an action recorded by a newer module is accepted too once it is in the trail.
 ACTIONS = (
     "receive", "claim", "release", "reassign", "complete", "clock_stop", "clock_resume",
-    "timer_fired", "escalation", "timer_failed", "apology", "rating", "attach",
+    "timer_fired", "escalation", "timer_failed", "apology", "stop", "rating", "attach",
     "dossier_migrate", "login", "login_failed", "user_create", "user_update", "user_roles",
     "user_activate", "user_deactivate", "password_reset", "department_create", "department_update",
     "calendar_change", "install_procedure", "version_draft_save", "version_submit",
