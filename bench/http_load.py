@@ -17,7 +17,9 @@ department (50 officers in all). `motcua serve --workers 2` serves it. Then, in 
    first task's outcomes and version (`GET /api/v1/tasks/{id}`), the completion
    (`POST /api/v1/tasks/{id}/complete`), for a fixed duration: requests/s, p50/p95 per kind,
    errors, completions/s;
-4. the workers' peak memory again.
+4. the workers' peak memory again, and the CPU time each side spent during the load (the
+   web workers, the PostgreSQL server's processes, this generator) per completion: where the
+   time goes.
 The load generator is asyncio + aiohttp in this process (one core at most).
 """
 from __future__ import annotations
@@ -118,6 +120,28 @@ def workers_peak_mb(master: subprocess.Popen) -> float:
         if found:
             peaks.append(int(found.group(1)) / 1024)
     return max(peaks, default=0.0)
+
+
+def cpu_seconds(processes) -> float:
+    """User and system CPU time of these processes (those gone meanwhile count nothing)."""
+    total = 0.0
+    for process in processes:
+        try:
+            times = process.cpu_times()
+        except psutil.Error:
+            continue
+        total += times.user + times.system
+    return total
+
+
+def cpu_by_side(master: subprocess.Popen) -> dict[str, float]:
+    """CPU seconds so far of the web workers, the PostgreSQL server's processes (those of
+    this machine) and this load generator: where B5's time goes."""
+    postgres = [p for p in psutil.process_iter(["name"])
+                if (p.info["name"] or "").startswith("postgres")]
+    return {"web workers": cpu_seconds(psutil.Process(master.pid).children(recursive=True)),
+            "PostgreSQL": cpu_seconds(postgres),
+            "load generator": cpu_seconds([psutil.Process()])}
 
 
 def tokens(url: str, usernames: list[str]) -> dict[str, str]:
@@ -315,9 +339,12 @@ def run(url: str, officers: int = 50, duration: float = 30.0, dossiers: int = 20
         with server(serve_command(port), port, env) as master:
             bearer = tokens(schema_url, names)
             tally = Tally()
+            before = cpu_by_side(master)
             elapsed = asyncio.run(drive(
                 [lambda http, stop_at, t=bearer[n]: officer_loop(http, base, t, tally, stop_at)
                  for n in names], len(names), duration))
+            spent = {side: seconds - before[side]
+                     for side, seconds in cpu_by_side(master).items()}
             memory = workers_peak_mb(master)
     for kind, times in sorted(tally.times.items()):
         log(f"  {kind}: {summary(times)}")
@@ -328,7 +355,13 @@ def run(url: str, officers: int = 50, duration: float = 30.0, dossiers: int = 20
     log(f"  {len(names)} officers for {elapsed:.1f} s: {tally.requests / elapsed:.0f} req/s, "
         f"{tally.completed / elapsed:.1f} completions/s, errors {errors}; "
         f"peak worker RSS {memory:.0f} MB")
+    completed = max(tally.completed, 1)
+    log("  CPU per completion (with its queue view and task read): " + ", ".join(
+        f"{side} {seconds / completed * 1000:.1f} ms" for side, seconds in spent.items())
+        + f"; {sum(spent.values()) / elapsed:.2f} of {os.cpu_count()} cores busy")
     return figures + [
+        *(Figure("B5", f"CPU per completion: {side}", seconds / completed * 1000, "ms")
+          for side, seconds in spent.items()),
         Figure("memory", "peak RSS of a web worker after B5", memory, "MB", MEMORY_TARGET_MB),
         Figure("B5", "requests/s", tally.requests / elapsed, "req/s"),
         Figure("B5", "request p50", percentile(all_times, 50), "ms"),
