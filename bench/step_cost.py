@@ -62,6 +62,26 @@ statements cost 2-4 ms against a floor of 2-3 ms, before the commit's fsync (WAL
 FULL) and, on PostgreSQL, a round trip per statement and the pool's ping per checkout
 (engine/db.py). Nearer 1.3 needs the hot path's reads and writes through SQLAlchemy Core.
 Both sides would gain from a smaller JSON state: the spec is 12 of its 20 kB.
+
+Second round (issue #8, Intel Xeon 2 cores, 60 dossiers per run, machine shared with two other
+developers' tests; ratio wall / CPU):
+- before: service 5.28 ms (ratio 3.68 / 3.51), 12.4 statements per step, facade 1.47 ms;
+- the workflow state's spec written as one text made once per diagram and read back as the
+  diagram's own objects (bpmn/state.py): restore 597 -> 221 us, serialize 309 -> 166 us, the
+  facade 1.47 -> 0.84 ms, now below the floor (1.45-1.50 ms): ratio 3.07 / 2.91;
+- the audit append and the work-item and timer rows through Core (engine/audit.py, sync.py):
+  the flush 1.42 -> 1.04 ms;
+- the work item, its locked dossier and the version in one statement (dossiers.open_task):
+  11.2 statements; service 3.9-4.1 ms, ratio 2.62-2.76 / 2.45-2.50;
+- tried and undone: the dossier's UPDATE through Core instead of the ORM's flush (no gain
+  measurable: the flush of one clean-but-for-a-few-columns row is cheap; the cost was the
+  other objects' unit of work).
+Where a step's 3.9 ms go now (SQLite): the engine 0.8-1.0 ms (restore 0.33, complete 0.35,
+serialize 0.31); the commit 0.6-0.7 ms (the WAL's fsync: synchronous FULL, kept for the
+audit trail's durability); the lock statement 0.44 ms (three ORM entities); rows and their
+writes 0.39 ms; the audit append 0.30 ms; the pauses 0.20 ms; the calendar 0.11 ms; the
+dossier's UPDATE ~0.3 ms. 1.3 would leave 0.5 ms for all of the database, less than the
+fsync alone.
 """
 from __future__ import annotations
 
