@@ -98,9 +98,10 @@ def procedure_cutoff(procedure: Procedure) -> time | None:
 class DeadlineState:
     """What the dossier page shows about the deadline.
 
-    state: early / on_time / late once returned; otherwise paused (the clock is stopped while
-    the applicant supplements), overdue (past the due date), due_soon (on the due date or the
-    working day before: time to send an apology), or within.
+    state: early / on_time / late once returned; ended once withdrawn or stopped; otherwise
+    paused (the clock is stopped while the applicant supplements), overdue (past the due
+    date), due_soon (on the due date or the working day before: time to send an apology), or
+    within.
     """
 
     state: str
@@ -115,7 +116,7 @@ class DeadlineState:
 
     @property
     def finished(self) -> bool:
-        return self.state in ("early", "on_time", "late")
+        return self.state in ("early", "on_time", "late", "ended")
 
     @property
     def may_apologise(self) -> bool:
@@ -150,8 +151,8 @@ def deadline_state(session: Session, dossier: Dossier, now: datetime,
     calendar = calendar or business_calendar(session)
     pauses = pauses_of(session, dossier.id)
     apology = apology_of(session, dossier.id)
-    if dossier.finished_at is not None and dossier.outcome:
-        state = dossier.outcome
+    if dossier.finished_at is not None:  # returned (early/on time/late), else withdrawn or
+        state = dossier.outcome or "ended"  # stopped (services/stops.py): no deadline runs
     else:
         today = local_date(now, calendar)
         open_pause = next((p for p in pauses if p.resumed_at is None), None)

@@ -11,9 +11,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from .calendar import VN_TZ
 from .deadlines import procedure_calendar
 from .models import User, WorkItem
-from .services import apology, dossiers, nonconformities, queue
+from .services import apology, dossiers, nonconformities, queue, stops
 from .services.procedures import import_library, procedure_by_code
 from .services.users import create_user, ensure_roles
 
@@ -74,6 +75,7 @@ def load_demo(session: Session, now: datetime) -> list[DemoUser]:
             session, None, now, username=demo.username, full_name=demo.full_name,
             password=DEMO_PASSWORD, roles=list(demo.roles), department_code=demo.department)
     _demo_dossiers(session, users, now)
+    _demo_withdrawal(session, users, now)
     _demo_nonconformities(session, users, now)
     return list(DEMO_USERS)
 
@@ -116,6 +118,20 @@ def _demo_dossiers(session: Session, users: dict[str, User], now: datetime) -> N
                 _apologise_if_late(session, users["motcua"], dossier, at)
             dossiers.complete_task(session, actor, at, item.id, outcome=outcome,
                                    note="Dữ liệu minh hoạ / demo")
+
+
+def _demo_withdrawal(session: Session, users: dict[str, User], now: datetime) -> None:
+    """A dossier the applicant withdrew in writing two days after handing it in."""
+    received_at = (now - timedelta(days=11)).replace(hour=3, minute=40)
+    dossier = dossiers.receive(
+        session, users["motcua"], received_at, procedure_code="BQL.XD.01", channel="counter",
+        applicant={"name": "Công ty TNHH Nhà thép Hải An", "kind": "organisation",
+                   "phone": "0225 3 769 000", "address": "KCN Đình Vũ, Hải Phòng"})
+    withdrawn_at = received_at + timedelta(days=2)
+    stops.stop_dossier(session, users["motcua"], withdrawn_at, dossier.id, kind="withdrawn",
+                       reason="Công ty có văn bản xin rút hồ sơ để bổ sung thiết kế",
+                       expected_version=dossier.version,
+                       requested_on=withdrawn_at.astimezone(VN_TZ).date())
 
 
 def _apologise_if_late(session: Session, officer: User, dossier, at: datetime) -> None:

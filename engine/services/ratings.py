@@ -53,6 +53,9 @@ def record_rating(session: Session, actor: User, now: datetime, dossier: Dossier
     if dossier.finished_at is None:
         raise Conflict(f"dossier {dossier.code} has not been returned yet: the applicant rates "
                        "the service when the result is returned")
+    if dossier.outcome is None:
+        raise Conflict(f"dossier {dossier.code} was withdrawn or stopped: there is no result "
+                       "to rate")
     existing = rating_of(session, dossier.id)
     if existing is not None:
         raise Conflict(f"dossier {dossier.code} was already rated on "

@@ -29,8 +29,8 @@ MAX_DAYS = 366 * 5  # a period longer than this is refused (InvalidInput)
 FIRST_YEAR, LAST_YEAR = 1900, 9000
 GROUPINGS = ("procedure", "field", "department")
 CHANNELS = ("online", "counter", "post")
-# The model has no status for a dossier withdrawn by the applicant or stopped by the agency
-# yet; these are the names it would use, counted once a dossier carries one.
+# A dossier withdrawn by the applicant or stopped by the agency (services/stops.py): finished
+# with no outcome, so never counted as resolved.
 STOPPED_STATUSES = ("withdrawn", "stopped")
 SATISFIED_LEVELS = ("very_satisfied", "satisfied")
 

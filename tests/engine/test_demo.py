@@ -22,7 +22,7 @@ def test_demo_loads_with_users_for_every_role_and_dossiers_in_every_state(sessio
         states = {d.status for d in found}
         outcomes = {d.outcome for d in found if d.outcome}
         decisions = {d.decision for d in found if d.status == "returned"}
-        assert {"in_progress", "awaiting_supplement", "returned"} <= states
+        assert {"in_progress", "awaiting_supplement", "returned", "withdrawn"} <= states
         assert {"early", "on_time", "late"} <= outcomes
         assert {"approve", "refuse"} <= decisions
         assert any(d.status == "in_progress" and d.due_date < T0.date() for d in found)

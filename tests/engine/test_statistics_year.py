@@ -191,7 +191,7 @@ def test_the_statistics_of_a_generated_year_match_counts_made_independently(
     assert statistics.total.satisfied_share == pytest.approx(
         (sums["very_satisfied"] + sums["satisfied"])
         / (sums["very_satisfied"] + sums["satisfied"] + sums["not_satisfied"]))
-    assert statistics.total.withdrawn == 0  # the model records no withdrawal yet
+    assert statistics.total.withdrawn == 0  # none withdrawn here (see tests/engine/test_stops.py)
 
 
 def test_the_year_has_dossiers_late_at_its_end_and_departments_differ_from_fields(

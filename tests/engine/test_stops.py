@@ -207,3 +207,17 @@ def test_statistics_count_it_as_withdrawn_in_its_period_never_as_resolved(librar
         2, 1, 0, 1)
     assert {k: v for k, v in asdict(may).items() if v} == {"carried_over": 1,
                                                            "in_progress_late": 1}
+
+
+def test_a_stopped_dossier_has_no_deadline_to_run_and_nothing_to_rate(library):
+    from engine.deadlines import deadline_state
+    from engine.services.ratings import record_rating
+    code = in_review(library)
+    stop(library, code, "officer", "withdrawn")
+    later = local(2026, 6, 1)  # long past the due date
+    with library.begin() as session:
+        dossier = dossier_of(session, code)
+        state = deadline_state(session, dossier, later)
+        assert state.state == "ended" and state.finished and not state.may_apologise
+        with pytest.raises(Conflict, match="withdrawn or stopped"):
+            record_rating(session, user(session, "officer"), later, dossier, level="satisfied")
