@@ -35,6 +35,7 @@ def event_hash(prev_hash: str, event: AuditEvent) -> str:
 # (an object, its flush) costs several times the two statements themselves.
 _EVENTS = AuditEvent.__table__
 _HEAD = AuditHead.__table__
+_COLUMNS = tuple(column.key for column in _EVENTS.columns)
 
 
 @lru_cache(maxsize=1)
@@ -43,9 +44,8 @@ def _statements():
     advance = (_HEAD.update().where(_HEAD.c.id == 1)
                .values(last_id=bindparam("new_id"), last_hash=bindparam("new_hash")))
     # PostgreSQL moves the head in the event's INSERT (a data-modifying WITH): one round
-    # trip fewer per event
-    # (the event's values bound under names of their own: an "id" would also be taken as
-    # a value for the head's id column)
+    # trip fewer per event. The event's values are bound under names of their own: an "id"
+    # would also be taken as a value for the head's id column.
     both = (_EVENTS.insert().values({key: bindparam(f"event_{key}") for key in _COLUMNS})
             .add_cte(advance.cte("advance")))
     return read, advance, _HEAD.insert(), _EVENTS.insert(), both
@@ -81,6 +81,3 @@ def record(session: Session, *, at: datetime, actor: User | None, action: str,
         connection.execute(insert, values)
         connection.execute(advance, moved)
     return event
-
-
-_COLUMNS = tuple(column.key for column in _EVENTS.columns)
