@@ -55,6 +55,11 @@ def test_one_stop_officer_records_a_withdrawal_and_prints_the_notice(page, libra
     expect(form.locator("input[name=kind]")).to_have_count(1)
     withdrawn = page.get_by_test_id("stop-kind-withdrawn")
     expect(withdrawn).to_be_checked()
+    # the radio button sits beside its text, not stretched over a line of its own
+    label = form.locator("label", has=withdrawn)
+    radio_box, label_box = withdrawn.bounding_box(), label.bounding_box()
+    assert radio_box["width"] < 40 and radio_box["x"] - label_box["x"] < 40
+    assert abs(radio_box["y"] - label_box["y"]) < radio_box["height"]
     reason = page.get_by_test_id("stop-reason")
     confirm = page.get_by_test_id("stop-confirm")
 
