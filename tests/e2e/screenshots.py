@@ -7,10 +7,10 @@ in every state, made through the real services at past times, and the demo users
 real application on a free localhost port, and clicks through a new dossier with the same
 helpers as the browser tests (`flows.py`): receipt with its appointment and slip, hand-over,
 a supplement request, the citizen's lookup on a phone, the resubmission, the review, the
-head's department queue, a late dossier's apology. The application's clock is set (with
-time-machine) to a fixed week in March 2026 and moved on between the steps, with the diagram
-timers that fall due fired as the scheduler would, so the pictures only change when the pages
-do. Pictures are 1280 px wide (the phone's 390 px), cut to the part the guide shows.
+head's department queue, a late dossier's apology, a withdrawal and its notice. The
+application's clock is set (with time-machine) to a fixed week in March 2026 and moved on
+between the steps, with the diagram timers that fall due fired as the scheduler would, so the
+pictures only change when the pages do. Pictures are 1280 px wide (the phone's 390 px), cut to the part the guide shows.
 
 It needs Debian's chromium at /usr/bin/chromium and the bpmn-js assets (`make assets`).
 """
@@ -61,6 +61,8 @@ APPLICANT = Applicant("Công ty TNHH Cảng Xanh Đình Vũ", id_number="0201234
                       email="info@cangxanh.vn")
 MISSING = "Bổ sung báo cáo năng lực tài chính của nhà đầu tư (bản sao có chứng thực)"
 LATE_APPLICANT = "Công ty TNHH Bao bì Tân Tiến"  # a demo dossier received 40 days before
+WITHDRAWING_APPLICANT = "Công ty TNHH Điện tử Đình Vũ"  # a demo dossier handed over
+WITHDRAWAL_REASON = "Công ty có văn bản đề nghị rút hồ sơ để điều chỉnh quy mô dự án"
 # The pictures show a fixed week, so that they change only when the pages do: the demo data is
 # made on Monday 2 March 2026 at 08:30 in Vietnam, and the new dossier lives through that week.
 VN = timezone(timedelta(hours=7))
@@ -244,6 +246,24 @@ def take(shots: Shots) -> None:
     head.goto("/officer/queue?tab=department&lang=en")
     expect(head.locator("h1")).to_have_text("Work queue")
     shots.shot(head, "queue-english", height=420)
+
+    # Friday mid-morning: an applicant's written request to withdraw a dossier; the notice
+    shots.at(on(4, 10, 30))
+    with shots.sessions() as session:
+        withdrawn = session.execute(select(Dossier.code).where(
+            Dossier.applicant_name == WITHDRAWING_APPLICANT)).scalar_one()
+    officer = shots.page("motcua")
+    open_dossier(officer, withdrawn)
+    officer.get_by_test_id("stop-button").click()
+    officer.get_by_test_id("stop-kind-withdrawn").check()
+    officer.get_by_test_id("stop-reason").fill(WITHDRAWAL_REASON)
+    shots.shot(officer, "stop-dossier", officer.locator(".grid").first)
+    officer.get_by_test_id("stop-confirm").click()
+    expect(officer.get_by_test_id("stop-record-reason")).to_have_text(WITHDRAWAL_REASON)
+    officer.get_by_test_id("stop-notice-link").click()
+    notice = officer.get_by_test_id("stop-notice")
+    expect(notice).to_contain_text(withdrawn)
+    shots.shot(officer, "stop-notice", notice)
 
 
 def main() -> int:
