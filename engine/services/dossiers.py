@@ -105,9 +105,7 @@ def complete_task(session: Session, actor: User, now: datetime, work_item_id: in
                        "dossier moved on; reload the page")
     item, dossier = task.item, task.dossier
     check_may_act(actor, item)
-    if expected_version is not None and expected_version != dossier.version:
-        raise Conflict(f"dossier {dossier.code} was changed by someone else since you opened "
-                       "it; reload the page and check before acting")
+    check_version(dossier, expected_version)
     # No autoflush at each query on the way: the dossier (with its version check), its rows
     # and the audit event go in one flush; a failed check rolls the whole transaction back.
     with session.no_autoflush:
@@ -198,6 +196,13 @@ def _with_items(note: str, data: dict | None) -> str:
     items = (data or {}).get("supplement_items") or []
     lines = [f"{n}. {item['document']}: {item['needed']}" for n, item in enumerate(items, 1)]
     return "\n".join([note, *lines]) if note else "\n".join(lines)
+
+
+def check_version(dossier: Dossier, expected_version: int | None) -> None:
+    """The dossier is still as the user saw it (None: no version was shown)."""
+    if expected_version is not None and expected_version != dossier.version:
+        raise Conflict(f"dossier {dossier.code} was changed by someone else since you opened "
+                       "it; reload the page and check before acting")
 
 
 def locked_dossier(session: Session, dossier_id: int) -> Dossier:

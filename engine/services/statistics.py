@@ -23,15 +23,16 @@ from sqlalchemy.orm import Session
 from ..calendar import VN_TZ
 from ..errors import InvalidInput
 from ..models import Department, Dossier, DossierPause, Procedure, Rating
+from . import stops
 from .ratings import LEVELS
 
 MAX_DAYS = 366 * 5  # a period longer than this is refused (InvalidInput)
 FIRST_YEAR, LAST_YEAR = 1900, 9000
 GROUPINGS = ("procedure", "field", "department")
 CHANNELS = ("online", "counter", "post")
-# A dossier withdrawn by the applicant or stopped by the agency (services/stops.py): finished
-# with no outcome, so never counted as resolved.
-STOPPED_STATUSES = ("withdrawn", "stopped")
+# A dossier withdrawn by the applicant or stopped by the agency: finished with no outcome, so
+# never counted as resolved.
+STOPPED_STATUSES = stops.KINDS
 SATISFIED_LEVELS = ("very_satisfied", "satisfied")
 
 

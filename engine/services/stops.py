@@ -48,15 +48,13 @@ def stop_dossier(session: Session, actor: User, now: datetime, dossier_id: int, 
                  requested_on: date | None = None) -> Dossier:
     """Finish the dossier as withdrawn or stopped. `requested_on`: the date of the
     applicant's written request to withdraw (by default today)."""
-    from .dossiers import locked_dossier  # dossiers imports the services this one uses
+    from .dossiers import check_version, locked_dossier  # dossiers imports what this uses
     if kind not in KINDS:
         raise InvalidInput(f"unknown kind of stop {kind!r}: one of {', '.join(KINDS)}",
                            {"kind": list(KINDS)})
     dossier = locked_dossier(session, dossier_id)
     check_may_read(actor, dossier)
-    if expected_version is not None and expected_version != dossier.version:
-        raise Conflict(f"dossier {dossier.code} was changed by someone else since you opened "
-                       "it; reload the page and check before acting")
+    check_version(dossier, expected_version)
     if dossier.finished_at is not None:
         raise Conflict(f"dossier {dossier.code} is already finished ({dossier.status}): its "
                        "processing cannot be stopped")
